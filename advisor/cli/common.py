@@ -1,0 +1,68 @@
+"""Flags shared by several commands, and turning them into library inputs."""
+
+from __future__ import annotations
+
+import argparse
+
+from advisor.models.hardware import HardwareProfile
+from advisor.units import parse_count, parse_gib
+
+
+def add_hardware_flags(parser: argparse.ArgumentParser) -> None:
+    """The what-if flags every command takes; any of them replaces detection."""
+    group = parser.add_argument_group(
+        "hardware (what-if; replaces detection)",
+        "Plan for hardware other than this machine's. Without these flags advisor detects it.",
+    )
+    group.add_argument(
+        "--gpu",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help='GPU to plan for, e.g. "RTX 4090", "2x RTX 4090", "8xH100"; repeat for mixed',
+    )
+    group.add_argument(
+        "--gpu-count", type=_positive_int, metavar="N", help="number of --gpu devices"
+    )
+    group.add_argument("--vram", type=_gib, metavar="GIB", help="memory per GPU, in GiB")
+    group.add_argument("--ram", type=_gib, metavar="GIB", help="system RAM, in GiB")
+    group.add_argument("--cpu-only", action="store_true", help="plan for no GPU at all")
+
+
+def hardware_from_args(args: argparse.Namespace) -> HardwareProfile:
+    """Detect the machine, or build the what-if the flags describe."""
+    from advisor.hardware import detect
+    from advisor.whatif import WhatIf, apply_whatif
+
+    whatif = WhatIf(
+        gpus=list(args.gpu),
+        gpu_count=args.gpu_count,
+        vram_gib=args.vram,
+        ram_gib=args.ram,
+        cpu_only=args.cpu_only,
+    )
+    if whatif.is_empty():
+        return detect()
+    replaces_gpus = bool(whatif.gpus) or whatif.vram_gib is not None or whatif.cpu_only
+    return apply_whatif(whatif, detect(gpus=not replaces_gpus))
+
+
+def _positive_int(text: str) -> int:
+    value = parse_count(text, "count")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
+    return value
+
+
+def _gib(text: str) -> float:
+    return parse_gib(text)
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (accepts 2k, 1.5M)."""
+    return _positive_int(text)
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer >= 0 (accepts 5k, 1.2M)."""
+    return parse_count(text)

@@ -1,0 +1,48 @@
+"""``advisor schema NAME``: the JSON Schema of each document advisor prints."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from typing import Any
+
+from pydantic import BaseModel
+
+from advisor.cli.exit import ExitCode
+from advisor.cli.output import print_json
+from advisor.models.documents import document_schema
+
+DOCUMENTS: dict[str, str] = {
+    "hardware": "advisor.models.hardware:HardwareProfile",
+    "estimate": "advisor.models.estimate:Estimate",
+    "recommend": "advisor.models.report:Report",
+    "catalog": "advisor.models.catalog:CatalogListing",
+    "gpus": "advisor.models.hardware:GpuListing",
+}
+"""Document name → model class (module:Class), imported only when asked for."""
+
+
+def register(sub: Any) -> None:
+    """Add the ``schema`` subcommand."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "schema",
+        help="print the JSON Schema of a --json document",
+        description="Print the JSON Schema of the document `advisor NAME --json` prints.",
+        epilog="examples:\n  advisor schema hardware\n  advisor schema recommend",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("name", choices=sorted(DOCUMENTS), help="which document")
+    parser.set_defaults(handler=handle)
+
+
+def model_for(name: str) -> type[BaseModel]:
+    """The pydantic model behind document ``name``."""
+    module_name, _, cls_name = DOCUMENTS[name].partition(":")
+    cls: type[BaseModel] = getattr(importlib.import_module(module_name), cls_name)
+    return cls
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Print the schema."""
+    print_json(document_schema(model_for(args.name)))
+    return ExitCode.OK
