@@ -23,7 +23,17 @@ from pathlib import Path
 from typing import Any
 
 from advisor.errors import ConfigError, UnknownModelError
-from advisor.estimate import decoders, decoders_classic, encoders, seq2seq
+from advisor.estimate import (
+    decoders,
+    decoders_classic,
+    decoders_more,
+    encoders,
+    seq2seq,
+    speech,
+    vision,
+    vision_sam,
+    vlm_more,
+)
 from advisor.estimate.params import Block, ConfigReader, dense_stack, mlp, norm, shape
 from advisor.models.arch import ArchType, ModelArch, ModuleShape
 
@@ -41,10 +51,17 @@ FAMILIES: dict[str, Reader] = {
     "RefinedWebModel": decoders_classic.falcon,
     "phi": decoders_classic.phi,
     "qwen": decoders_classic.qwen_v1,
+    "starcoder2": decoders_more.starcoder2,
+    "opt": decoders_more.opt,
+    "bloom": decoders_more.bloom,
+    "gptj": decoders_more.gptj,
+    "llama4_text": decoders_more.llama4_text,
     **dict.fromkeys(encoders.BERT_LIKE, encoders.bert),
     "distilbert": encoders.distilbert,
     "deberta-v2": encoders.deberta_v2,
     "modernbert": encoders.modernbert,
+    "mpnet": encoders.mpnet,
+    "electra": encoders.electra,
     "vit": encoders.vit,
     "clip": encoders.clip,
     "t5": seq2seq.t5,
@@ -52,10 +69,24 @@ FAMILIES: dict[str, Reader] = {
     "umt5": seq2seq.t5,
     **dict.fromkeys(seq2seq.BART_LIKE, seq2seq.bart),
     "whisper": seq2seq.whisper,
+    "wav2vec2": speech.wav2vec2,
+    "dinov2": vision.dinov2,
+    "dinov2_with_registers": vision.dinov2,
+    "resnet": vision.resnet,
+    "convnext": vision.convnext,
+    "segformer": vision.segformer,
+    "detr": vision.detr,
+    "sam": vision_sam.sam,
 }
 """config.json ``model_type`` → reader. Multimodal wrappers are handled in ``arch_from_config``."""
 
 _MULTIMODAL = ("llava", "llava_next", "gemma3")
+
+NO_READER = frozenset(
+    {"vits", "speecht5", "bark", "musicgen", "hubert", "wavlm", "seamless_m4t", "encodec"}
+)
+"""Families known here but not read yet: their configs are not Llama-shaped, so a record of
+one must state its parameter count instead of having one guessed."""
 
 
 def load_config(path: str | Path) -> dict[str, Any]:
@@ -96,6 +127,14 @@ def arch_from_config(config: Mapping[str, Any], *, source: str | None = None) ->
     """
     r = ConfigReader(config, source)
     model_type = r.text("model_type") or ""
+    if model_type in NO_READER:
+        raise ConfigError(
+            f"{source + ': ' if source else ''}no reader for model_type {model_type!r} yet; "
+            "its layout is not a Llama-style decoder, so no count is guessed",
+            "state the model's parameter count instead",
+        )
+    if model_type in vlm_more.READERS:
+        return vlm_more.READERS[model_type](r, model_type, arch_from_config)
     if model_type in _MULTIMODAL or (
         model_type not in FAMILIES and r.has("text_config") and r.has("vision_config")
     ):

@@ -19,7 +19,6 @@ DEC = "decoder"
 
 
 def finish(
-    r: ConfigReader,
     model_type: str,
     arch_type: ArchType,
     modules: list[ModuleShape],
@@ -123,7 +122,6 @@ def llama_like(r: ConfigReader, model_type: str) -> ModelArch:
     if window is not None and window_layers is not None and window_layers < layers:
         notes.append(f"{window_layers} of {layers} layers use a {window}-token sliding window")
     return finish(
-        r,
         model_type,
         ArchType.DECODER,
         mods,
@@ -290,7 +288,7 @@ def deepseek(r: ConfigReader, model_type: str) -> ModelArch:
             mods += _mlp(b, width * shared, moe_layers, "shared_expert", prefix="shared_experts.")
     mods.append(norm("layer_norm", hidden, 2 * layers + 1, bias=False, stack=DEC))
     return finish(
-        r, model_type, ArchType.DECODER, mods, active_exclude=exclude,
+        model_type, ArchType.DECODER, mods, active_exclude=exclude,
         num_layers=layers, hidden_size=hidden, intermediate_size=inter,
         num_attention_heads=heads, num_key_value_heads=heads, head_dim=qk,
         vocab_size=vocab, max_position_embeddings=r.num("max_position_embeddings"),

@@ -24,7 +24,6 @@ def _arch(
     positions: int | None,
 ) -> ModelArch:
     return finish(
-        r,
         model_type,
         ArchType.DECODER,
         mods,

@@ -17,7 +17,7 @@ from advisor.models.arch import ArchType, ModelArch, ModuleShape
 
 ENC = "encoder"
 
-BERT_LIKE = ("bert", "roberta", "xlm-roberta", "camembert", "xlm-roberta-xl", "mpnet_bert")
+BERT_LIKE = ("bert", "roberta", "xlm-roberta", "camembert", "xlm-roberta-xl")
 """model_types laid out as modeling_bert.py (absolute positions, token types, pooler)."""
 
 
@@ -64,7 +64,7 @@ def bert(r: ConfigReader, model_type: str) -> ModelArch:
         *dense_stack(b, layers, ENC),
         shape("pooler.dense", "other", hidden, hidden, 1, bias=True, stack=ENC),
     ]
-    return finish(r, model_type, ArchType.ENCODER, mods, **_facts(b, layers, vocab, positions))
+    return finish(model_type, ArchType.ENCODER, mods, **_facts(b, layers, vocab, positions))
 
 
 def distilbert(r: ConfigReader, model_type: str) -> ModelArch:
@@ -86,7 +86,7 @@ def distilbert(r: ConfigReader, model_type: str) -> ModelArch:
         norm("embeddings.LayerNorm", hidden, 1, bias=True, stack=ENC),
         *dense_stack(b, layers, ENC),
     ]
-    return finish(r, model_type, ArchType.ENCODER, mods, **_facts(b, layers, vocab, positions))
+    return finish(model_type, ArchType.ENCODER, mods, **_facts(b, layers, vocab, positions))
 
 
 def deberta_v2(r: ConfigReader, model_type: str) -> ModelArch:
@@ -138,7 +138,7 @@ def deberta_v2(r: ConfigReader, model_type: str) -> ModelArch:
             shape("conv", "other", hidden * kernel, hidden, 1, bias=True, stack=ENC),
             norm("conv.LayerNorm", hidden, 1, bias=True, stack=ENC),
         ]
-    return finish(r, model_type, ArchType.ENCODER, mods, **_facts(b, layers, vocab, positions))
+    return finish(model_type, ArchType.ENCODER, mods, **_facts(b, layers, vocab, positions))
 
 
 def modernbert(r: ConfigReader, model_type: str) -> ModelArch:
@@ -168,7 +168,7 @@ def modernbert(r: ConfigReader, model_type: str) -> ModelArch:
         norm("final_norm", hidden, 1, bias=norm_bias, stack=ENC),
     ]
     facts = _facts(b, layers, vocab, r.num("max_position_embeddings"))
-    return finish(r, model_type, ArchType.ENCODER, mods, **facts)
+    return finish(model_type, ArchType.ENCODER, mods, **facts)
 
 
 def vision_tower(
@@ -233,7 +233,7 @@ def vit(r: ConfigReader, model_type: str) -> ModelArch:
         mods.append(shape("classifier", "other", b.hidden, n, 1, bias=True, stack=ENC))
     else:
         mods.append(shape("pooler.dense", "other", b.hidden, b.hidden, 1, bias=True, stack=ENC))
-    return finish(r, model_type, ArchType.VISION, mods, **_facts(b, layers, None, None))
+    return finish(model_type, ArchType.VISION, mods, **_facts(b, layers, None, None))
 
 
 CLIP_TEXT_DEFAULTS = {
@@ -282,4 +282,59 @@ def clip(r: ConfigReader, model_type: str) -> ModelArch:
         shape("text_projection", "other", th, proj, 1, stack="projector"),
         shape("logit_scale", "other", 1, 1, 1, stack="projector"),
     ]
-    return finish(r, model_type, ArchType.ENCODER, mods, **_facts(tb, tlayers, vocab, positions))
+    return finish(model_type, ArchType.ENCODER, mods, **_facts(tb, tlayers, vocab, positions))
+
+
+def mpnet(r: ConfigReader, model_type: str) -> ModelArch:
+    """MPNet (``modeling_mpnet.py``): BERT's block (q/k/v/o with bias), no token-type table, a
+    relative position bias table (``relative_attention_num_buckets`` × heads) shared by all
+    layers, and the pooler (``dense`` h→h) of ``MPNetModel``."""
+    hidden = r.req("hidden_size")
+    layers = r.req("num_hidden_layers")
+    heads = r.req("num_attention_heads")
+    vocab = r.req("vocab_size")
+    positions = r.req("max_position_embeddings")
+    b = _bert_block(r, hidden, heads)
+    b = replace(b, q="q", k="k", v="v", o="o")
+    buckets = r.num("relative_attention_num_buckets", default=32) or 32
+    mods = [
+        shape("word_embeddings", "embedding", vocab, hidden, 1, stack=ENC),
+        shape("position_embeddings", "embedding", positions, hidden, 1, stack=ENC),
+        norm("embeddings.LayerNorm", hidden, 1, bias=True, stack=ENC),
+        *dense_stack(b, layers, ENC),
+        shape("relative_attention_bias", "other", buckets, heads, 1, stack=ENC),
+        shape("pooler.dense", "other", hidden, hidden, 1, bias=True, stack=ENC),
+    ]
+    return finish(model_type, ArchType.ENCODER, mods, **_facts(b, layers, vocab, positions))
+
+
+def electra(r: ConfigReader, model_type: str) -> ModelArch:
+    """ELECTRA (``modeling_electra.py``): BERT embeddings of width ``embedding_size`` with
+    ``embeddings_project`` to the hidden size when they differ, BERT blocks, no pooler;
+    ``ElectraForPreTraining`` (the discriminator) adds ``discriminator_predictions``
+    (dense h→h, dense_prediction h→1)."""
+    hidden = r.req("hidden_size")
+    layers = r.req("num_hidden_layers")
+    heads = r.req("num_attention_heads")
+    vocab = r.req("vocab_size")
+    positions = r.num("max_position_embeddings", default=512) or 512
+    emb = r.num("embedding_size") or hidden
+    types = r.num("type_vocab_size", default=2) or 0
+    b = _bert_block(r, hidden, heads)
+    mods = [
+        shape("word_embeddings", "embedding", vocab, emb, 1, stack=ENC),
+        shape("position_embeddings", "embedding", positions, emb, 1, stack=ENC),
+        shape("token_type_embeddings", "embedding", types, emb, 1, stack=ENC),
+        norm("embeddings.LayerNorm", emb, 1, bias=True, stack=ENC),
+        *dense_stack(b, layers, ENC),
+    ]
+    if emb != hidden:
+        mods.append(shape("embeddings_project", "other", emb, hidden, 1, bias=True, stack=ENC))
+    if "ElectraForPreTraining" in (r.config.get("architectures") or []):
+        mods += [
+            shape("discriminator_predictions.dense", "other", hidden, hidden, 1, bias=True,
+                  stack="head"),
+            shape("discriminator_predictions.dense_prediction", "other", hidden, 1, 1,
+                  bias=True, stack="head"),
+        ]  # fmt: skip
+    return finish(model_type, ArchType.ENCODER, mods, **_facts(b, layers, vocab, positions))

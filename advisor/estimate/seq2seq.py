@@ -72,7 +72,6 @@ def _arch(
     encoder_seq: int | None,
 ) -> ModelArch:
     return finish(
-        r,
         model_type,
         ArchType.ENCODER_DECODER,
         mods,

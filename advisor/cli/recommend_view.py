@@ -1,0 +1,122 @@
+"""Human rendering of a recommend ``Report`` with rich: ranked table, strategy, settings, why-not.
+
+Only ``advisor recommend`` without ``--json`` imports this module (rich is slow to import).
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from advisor.cli.output import stdout_console
+from advisor.models.report import Recommendation, Report
+from advisor.units import format_bytes, format_count
+
+WHY_NOT_SHOWN = 12
+"""Excluded models listed by name; the rest are counted (all are in --json)."""
+
+
+def _speed(rec: Recommendation) -> str:
+    inf = rec.inference
+    if inf is None or inf.decode_tokens_per_s is None:
+        return "-"
+    return f"{inf.decode_tokens_per_s:,.0f}"
+
+
+def _serving(rec: Recommendation) -> str:
+    inf = rec.inference
+    if inf is None:
+        return "does not fit"
+    where = "CPU" if inf.gpus == 0 else f"{inf.gpus}× GPU"
+    if inf.cpu_offload_bytes:
+        where += "+RAM"
+    return f"{inf.precision.value} {where} {format_bytes(inf.memory_bytes)}"
+
+
+def _training(rec: Recommendation) -> str:
+    ft = rec.fine_tuning
+    if ft is None:
+        return "-"
+    hours = f", {ft.hours_per_epoch:.1f} h/ep" if ft.hours_per_epoch is not None else ""
+    cost = f", ${ft.cost_usd_per_epoch:,.0f}/ep" if ft.cost_usd_per_epoch is not None else ""
+    return f"{ft.method.value} {ft.engine} {format_bytes(ft.memory_bytes)}{hours}{cost}"
+
+
+def ranked_table(report: Report) -> Table:
+    """One row per recommended model."""
+    table = Table(title=f"Recommended for {report.request.task.value}", show_lines=False)
+    for name in ("#", "model", "params", "licence", "score", "serve", "tok/s", "fine-tune"):
+        table.add_column(name, overflow="fold")
+    for rec in report.recommendations:
+        table.add_row(
+            str(rec.rank),
+            rec.model.id,
+            format_count(rec.model.params),
+            rec.model.license,
+            f"{rec.score.total:.2f}",
+            _serving(rec),
+            _speed(rec),
+            _training(rec),
+        )
+    return table
+
+
+def _settings(console: Console, rec: Recommendation) -> None:
+    s = rec.settings
+    if s is None:
+        return
+    console.print(f"[bold]Settings for {rec.model.id}[/bold]")
+    lora = f", LoRA r={s.lora.rank} α={s.lora.alpha} dropout {s.lora.dropout:g}" if s.lora else ""
+    console.print(
+        f"  {s.epochs} epoch(s), lr {s.learning_rate:.1e} ({s.lr_scheduler}, warm-up"
+        f" {s.warmup_ratio:.0%}), batch {s.per_device_batch} × {s.gpus} GPU(s) ×"
+        f" {s.gradient_accumulation} = {s.effective_batch}, weight decay {s.weight_decay:g},"
+        f" dropout {s.dropout:g}{lora}"
+    )
+    patience = s.early_stopping_patience
+    console.print(
+        f"  validation {s.validation_fraction:.0%}, early stopping"
+        f" {'after ' + str(patience) + ' evaluations' if patience else 'off'},"
+        f" label smoothing {s.label_smoothing:g}"
+    )
+
+
+def render(report: Report, console: Console | None = None) -> None:
+    """Print the report for people."""
+    out = console or stdout_console()
+    hw = report.hardware
+    gpus = ", ".join(f"{g.count}× {g.name}" for g in hw.gpus) or "no GPU"
+    out.print(f"[bold]Hardware[/bold]: {gpus}; RAM {format_bytes(hw.ram_bytes)}")
+    d = report.data
+    out.print(
+        f"[bold]Data[/bold]: {d.value:,} {d.unit}" + (f" ({d.conversion})" if d.conversion else "")
+    )
+    out.print(
+        f"[bold]Strategy[/bold]: {report.strategy.approach.value}"
+        + (f" ({report.strategy.method.value})" if report.strategy.method else "")
+    )
+    for reason in report.strategy.reasons:
+        out.print(f"  - {reason}")
+    if report.recommendations:
+        out.print(ranked_table(report))
+        top = report.recommendations[0]
+        for reason in top.reasons:
+            out.print(f"  - {reason}")
+        if top.inference is not None:
+            out.print(f"  serve: {top.inference.command}", soft_wrap=True)
+        _settings(out, top)
+    else:
+        out.print("[bold]Nothing fits[/bold] this request on this hardware; reasons below.")
+    shown = [e for e in report.excluded if e.kind != "ranked-below"]
+    if shown:
+        out.print("[bold]Why not[/bold]")
+        for e in shown[:WHY_NOT_SHOWN]:
+            out.print(f"  {e.model}: {e.reason}")
+        if len(shown) > WHY_NOT_SHOWN:
+            out.print(f"  ... and {len(shown) - WHY_NOT_SHOWN} more (see --json)")
+    for w in report.warnings:
+        out.print(f"[yellow]warning[/yellow]: {w}")
+    out.print(
+        f"Fits keep {report.headroom.gpu_fraction:.0%} of GPU memory and"
+        f" {report.headroom.ram_fraction:.0%} of RAM free."
+    )

@@ -1,0 +1,317 @@
+"""Explain: turn the fits of the chosen few into report objects with reasons and commands.
+
+Every reported memory figure comes from ``advisor.estimate.estimate`` run on the exact set-up
+the fit chose (so the report and ``advisor estimate`` agree), and a fit is reported only when
+that figure is within the headroom.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from advisor.estimate import estimate
+from advisor.models.arch import ModelArch
+from advisor.models.catalog import ModelSpec
+from advisor.models.estimate import Method, Precision, Runtime
+from advisor.models.policy import Approach, ExportPlan, Strategy, TrainingSettings
+from advisor.models.report import (
+    Excluded,
+    FineTuning,
+    Inference,
+    MethodFit,
+    ModelRef,
+    Quality,
+    Recommendation,
+    Report,
+    ScoreParts,
+)
+from advisor.models.task import Task
+from advisor.recommend.fit import ServeFit, Shortfall, TrainFit
+from advisor.recommend.rank import Parts, QualityScore
+from advisor.units import format_bytes
+
+
+@dataclass
+class Candidate:
+    """Everything the recommender worked out for one model (plain data, no validation)."""
+
+    model: ModelSpec
+    arch: ModelArch
+    serve: ServeFit | None
+    serve_miss: Shortfall | None
+    train: TrainFit | None
+    train_misses: list[tuple[Method, Shortfall]]
+    strategy: Strategy
+    planned_first: bool
+    coverage: float | None
+    settings: TrainingSettings | None = None
+    max_batch: int = 1
+    quality: QualityScore | None = None
+    parts: Parts | None = None
+
+
+def gib(n: int) -> str:
+    """Bytes as GiB with one decimal (``format_bytes``)."""
+    return format_bytes(n)
+
+
+def shortfall_text(miss: Shortfall) -> str:
+    """``needs 18.2 GiB (bf16 on 1× RTX 4090); 21.6 GiB usable of 24.0 GiB``."""
+    if not miss.memory_bytes:
+        return miss.what
+    return (
+        f"needs {gib(miss.needed_bytes)} ({miss.what}); {gib(miss.budget_bytes)} usable of"
+        f" {gib(miss.memory_bytes)}"
+    )
+
+
+def serve_command(model: ModelSpec, serve: ServeFit, task: Task) -> str:
+    """A command that starts serving the model as planned."""
+    repo = model.hf_repo
+    if serve.runtime is Runtime.VLLM:
+        parts = [f"vllm serve {repo}", f"--max-model-len {serve.context + serve.gen_tokens}"]
+        if serve.gpus > 1:
+            parts.append(f"--tensor-parallel-size {serve.gpus}")
+        quant = {"fp8": "fp8", "awq-int4": "awq", "int8": None}.get(serve.precision.value)
+        if quant:
+            parts.append(f"--quantization {quant}")
+        if serve.precision.value == "int8":
+            return " ".join(parts) + "  # load an INT8 (W8A8) checkpoint of this model"
+        if serve.precision.value == "awq-int4":
+            return " ".join(parts) + "  # use an AWQ checkpoint of this model"
+        return " ".join(parts)
+    if serve.runtime is Runtime.LLAMA_CPP:
+        quant = serve.precision.value.removeprefix("gguf-").upper()
+        name = model.hf_repo.split("/")[-1]
+        cmd = f"llama-server -m {name}-{quant}.gguf -c {serve.context + serve.gen_tokens}"
+        if serve.offload_bytes:
+            cmd += " --n-gpu-layers <as many as fit>"
+        elif serve.gpus:
+            cmd += " --n-gpu-layers 999"
+        return cmd + "  # GGUF from convert_hf_to_gguf.py + llama-quantize"
+    return (
+        f"python -c \"from transformers import pipeline; pipeline('{task.value}', model='{repo}')\""
+    )
+
+
+def inference(model: ModelSpec, c: Candidate, task: Task) -> Inference | None:
+    """The serving plan, with estimate()'s numbers for its set-up."""
+    serve = c.serve
+    if serve is None:
+        return None
+    est = estimate(c.arch, serve.setup, gpu=serve.target.gpu, model_id=model.id)
+    memory = est.memory.total_bytes if not serve.offload_bytes else serve.memory_bytes
+    fits = memory <= serve.target.budget_bytes
+    return Inference(
+        precision=serve.precision,
+        runtime=serve.runtime,
+        device=serve.target.name,
+        gpus=serve.gpus,
+        tensor_parallel=max(serve.setup.tensor_parallel, 1),
+        memory_bytes=memory,
+        device_memory_bytes=serve.target.memory_bytes,
+        headroom_bytes=serve.target.memory_bytes - memory,
+        headroom_fraction=serve.target.headroom,
+        cpu_offload_bytes=serve.offload_bytes,
+        fits=fits,
+        decode_tokens_per_s=serve.decode_tokens_per_s,
+        context_tokens=serve.context,
+        breakdown=est.memory.breakdown,
+        command=serve_command(model, serve, task),
+    )
+
+
+def fine_tuning(c: Candidate, tokens: int) -> FineTuning | None:
+    """The fine-tuning plan, with estimate()'s numbers for its set-up."""
+    train = c.train
+    if train is None:
+        return None
+    est = estimate(c.arch, train.setup, gpu=train.target.gpu, model_id=c.model.id)
+    memory = est.memory.total_bytes
+    setup = train.setup
+    settings = c.settings
+    accumulation = settings.gradient_accumulation if settings else 1
+    tried = [
+        MethodFit(
+            method=m,
+            fits=False,
+            memory_bytes=miss.needed_bytes,
+            available_bytes=miss.budget_bytes,
+            detail=shortfall_text(miss),
+        )
+        for m, miss in c.train_misses
+    ]
+    tried.append(
+        MethodFit(
+            method=train.method,
+            fits=True,
+            memory_bytes=memory,
+            available_bytes=train.target.budget_bytes,
+            detail=f"{train.engine}, batch {setup.batch}",
+        )
+    )
+    return FineTuning(
+        method=train.method,
+        fits=memory <= train.target.budget_bytes,
+        precision=setup.precision,
+        memory_bytes=memory,
+        device_memory_bytes=train.target.memory_bytes,
+        headroom_bytes=train.target.memory_bytes - memory,
+        headroom_fraction=train.target.headroom,
+        breakdown=est.memory.breakdown,
+        devices=setup.gpus,
+        engine=train.engine,
+        zero_stage=3 if setup.fsdp else setup.zero,
+        cpu_offload_bytes=est.memory.cpu_offload_bytes,
+        batch_size=setup.batch,
+        gradient_accumulation=accumulation,
+        effective_batch=setup.batch * setup.gpus * accumulation,
+        gradient_checkpointing=setup.gradient_checkpointing,
+        seq_length=setup.seq,
+        train_tokens_per_s=train.train_tokens_per_s,
+        hours_per_epoch=train.hours_per_epoch(tokens),
+        cost_usd_per_epoch=train.cost_per_epoch(tokens),
+        methods_tried=tried,
+    )
+
+
+def model_ref(model: ModelSpec, task: Task) -> ModelRef:
+    """The catalog facts shown for a model."""
+    return ModelRef(
+        id=model.id,
+        hf_repo=model.hf_repo,
+        name=model.name,
+        family=model.family,
+        task=task,
+        params=model.params or None,
+        active_params=model.active_params,
+        license=model.license,
+        commercial_use=model.commercial_use,
+        context_length=model.context_length,
+        gated=model.gated,
+    )
+
+
+def reasons(c: Candidate, inf: Inference | None, ft: FineTuning | None) -> list[str]:
+    """Why the model ranks where it does, one short line per fact."""
+    out: list[str] = []
+    q = c.quality
+    if q is not None and q.signal is not None:
+        out.append(
+            f"{q.signal.metric} {q.signal.value:g} on {q.signal.benchmark} (quality part"
+            f" {q.score:.2f})"
+        )
+    else:
+        out.append("no published score for this task in the catalog; quality from model size")
+    if inf is not None:
+        where = (
+            "the CPU"
+            if inf.gpus == 0
+            else f"{inf.gpus}× {inf.device}" + (" + system RAM" if inf.cpu_offload_bytes else "")
+        )
+        speed = (
+            f", ~{inf.decode_tokens_per_s:.0f} tokens/s"
+            if inf.decode_tokens_per_s is not None
+            else ""
+        )
+        out.append(
+            f"serves in {inf.precision.value} on {where}: {gib(inf.memory_bytes)} of"
+            f" {gib(inf.device_memory_bytes)}, {gib(inf.headroom_bytes)} left"
+            f" ({inf.headroom_fraction:.0%} kept free){speed}"
+        )
+    if ft is not None:
+        when = f", {ft.hours_per_epoch:.2f} h/epoch" if ft.hours_per_epoch is not None else ""
+        out.append(
+            f"fine-tunes with {ft.method.value} ({ft.engine}, {ft.devices} device(s)):"
+            f" {gib(ft.memory_bytes)} per device, batch {ft.batch_size} ×"
+            f" {ft.gradient_accumulation} accumulation"
+            + (", gradient checkpointing" if ft.gradient_checkpointing else "")
+            + when
+        )
+        for m in ft.methods_tried:
+            if not m.fits:
+                out.append(f"{m.method.value} does not fit: {m.detail}")
+    if c.coverage is not None and c.coverage < 1:
+        out.append(f"covers {c.coverage:.0%} of the requested languages")
+    if c.model.commercial_use is False:
+        out.append(f"licence {c.model.license} does not allow commercial use")
+    return out
+
+
+def recommendation(rank: int, c: Candidate, task: Task, tokens: int) -> Recommendation:
+    """The report entry of a ranked candidate."""
+    assert c.parts is not None and c.quality is not None
+    inf = inference(c.model, c, task)
+    ft = fine_tuning(c, tokens)
+    p = c.parts
+    q = c.quality
+    return Recommendation(
+        rank=rank,
+        model=model_ref(c.model, task),
+        score=ScoreParts(
+            quality=round(p.quality, 4),
+            fit=round(p.fit, 4),
+            speed=round(p.speed, 4),
+            language=round(p.language, 4),
+            license=round(p.license, 4),
+            total=round(p.total, 4),
+        ),
+        quality=Quality(
+            metric=q.metric,
+            value=q.signal.value if q.signal else None,
+            benchmark=q.signal.benchmark if q.signal else None,
+            source=q.signal.source if q.signal else None,
+            score=round(q.score, 4),
+        ),
+        inference=inf,
+        fine_tuning=ft,
+        settings=c.settings,
+        reasons=reasons(c, inf, ft),
+    )
+
+
+def excluded(
+    model_id: str,
+    kind: str,
+    reason: str,
+    needed: int | None = None,
+    available: int | None = None,
+) -> Excluded:
+    """One excluded entry (built without re-validation: the values are ours)."""
+    return Excluded.model_construct(
+        model=model_id, reason=reason, kind=kind, needed_bytes=needed, available_bytes=available
+    )
+
+
+def export_plan(report: Report) -> ExportPlan | None:
+    """What ``advisor.export.write_exports`` needs about the top pick (None: no pick)."""
+    if not report.recommendations:
+        return None
+    top = report.recommendations[0]
+    inf, ft = top.inference, top.fine_tuning
+    approach = report.strategy.approach
+    settings = top.settings if approach.trains else None
+    if approach.trains and settings is None:
+        approach = Approach.PRETRAINED  # nothing that fits trains; export the serving side
+    engine: Literal["deepspeed", "fsdp"] | None = None
+    if ft is not None and ft.engine.startswith("deepspeed"):
+        engine = "deepspeed"
+    elif ft is not None and ft.engine == "fsdp":
+        engine = "fsdp"
+    return ExportPlan(
+        model_id=top.model.id,
+        hf_repo=top.model.hf_repo,
+        task=top.model.task,
+        approach=approach,
+        settings=settings,
+        runtime=inf.runtime if inf else Runtime.TRANSFORMERS,
+        precision=inf.precision if inf else Precision.BF16,
+        tensor_parallel=max(inf.tensor_parallel, 1) if inf else 1,
+        gpus=ft.devices if ft else 1,
+        engine=engine,
+        zero_stage=ft.zero_stage if engine == "deepspeed" and ft else None,
+        cpu_offload=bool(ft and ft.cpu_offload_bytes),
+        gradient_checkpointing=bool(ft and ft.gradient_checkpointing),
+        max_seq_length=ft.seq_length if ft else None,
+    )

@@ -1,0 +1,469 @@
+"""Fit: the best serving configuration and the fine-tuning plan each model gets on the hardware.
+
+Promises:
+
+- A fit is claimed only when the estimators' peak memory per device is at most
+  ``(1 - headroom) × usable memory`` (``catalog/ranking.toml`` [fit]); the numbers here are the
+  ones ``advisor.estimate.estimate`` returns for the same set-up (a test checks this for the
+  whole catalog).
+- Serving tries formats best-first (``[serving]`` ladders), and for each format 1, 2, 4, ...
+  tensor-parallel GPUs up to the GPUs given; then a GPU + system-RAM split (llama.cpp
+  ``--n-gpu-layers``), then CPU-only in system RAM. The first that fits wins.
+- Fine-tuning tries the methods in the order given (the strategy's), each on one GPU, then — when
+  one is not enough — sharded over all GPUs with DeepSpeed ZeRO-2, ZeRO-3 (PyTorch FSDP for
+  QLoRA, the FSDP+QLoRA recipe), and finally ZeRO-3 with optimizer/parameter offload to RAM.
+  Gradient checkpointing is switched on only when batch 1 does not fit without it.
+
+The hot loop calls the estimators' pure functions with set-ups shared across models (no pydantic
+objects per model); ``advisor.recommend`` re-runs ``estimate()`` for the reported few.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from advisor.estimate import _training_share, kv_element_bytes
+from advisor.estimate.constants import (
+    ALLOCATOR_SLACK_FRACTION,
+    COMPILED_LAYER_OVERHEAD_S,
+    CUDA_CONTEXT_BYTES,
+)
+from advisor.estimate.memory import dims, inference_activation_bytes, kv_cache_bytes
+from advisor.estimate.parallel import DeviceShare, per_device
+from advisor.estimate.quant import bytes_read_per_token, weights_bytes
+from advisor.estimate.throughput import decode_tokens_per_s, train_tokens_per_s
+from advisor.models.arch import ArchType, ModelArch
+from advisor.models.estimate import EstimateSetup, Method, Mode, Optimizer, Precision, Runtime
+from advisor.models.hardware import GpuInfo, HardwareProfile
+from advisor.recommend.weights import Policy
+
+GENERATIVE = frozenset({ArchType.DECODER})
+"""Architectures served token by token from quantized LLM formats (vLLM, llama.cpp)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Somewhere a model can run: a group of identical GPUs, or the CPU with system RAM."""
+
+    kind: Literal["gpu", "unified", "cpu"]
+    name: str
+    count: int
+    memory_bytes: int
+    """Per device (system RAM for the CPU)."""
+    budget_bytes: int
+    """Per device: what a fit may use after the headroom."""
+    headroom: float
+    """Share of memory kept free."""
+    gpu: GpuInfo | None
+
+
+def targets(hardware: HardwareProfile, pol: Policy) -> tuple[Target | None, Target | None]:
+    """The GPU group to plan on (largest memory, as ``estimate`` picks) and the CPU target."""
+    gpu_target = None
+    known = [g for g in hardware.gpus if g.memory_bytes]
+    if known:
+        g = max(known, key=lambda x: (x.memory_bytes or 0, x.count))
+        mem = g.memory_bytes or 0
+        if g.unified_memory:
+            share = min(1 - pol.gpu_headroom, pol.unified_usable_fraction)
+            gpu_target = Target("unified", g.name, 1, mem, int(mem * share), 1 - share, g)
+        else:
+            budget = int(mem * (1 - pol.gpu_headroom))
+            gpu_target = Target("gpu", g.name, g.count, mem, budget, pol.gpu_headroom, g)
+    cpu_target = None
+    unified = gpu_target is not None and gpu_target.kind == "unified"
+    if hardware.ram_bytes and not unified:
+        ram = hardware.ram_bytes
+        budget = int(ram * (1 - pol.ram_headroom))
+        cpu_target = Target("cpu", "CPU (system RAM)", 1, ram, budget, pol.ram_headroom, None)
+    return gpu_target, cpu_target
+
+
+@lru_cache(maxsize=4096)
+def setup_for(**fields: object) -> EstimateSetup:
+    """One shared, validated ``EstimateSetup`` per distinct set of fields."""
+    return EstimateSetup(**fields)  # pydantic validates the fields
+
+
+def _total(share: DeviceShare) -> int:
+    tensors = share.weights + share.kv_cache + share.activations + share.gradients + share.optimizer
+    return tensors + round(CUDA_CONTEXT_BYTES + ALLOCATOR_SLACK_FRACTION * tensors)
+
+
+def serving_bytes(arch: ModelArch, setup: EstimateSetup) -> int:
+    """Peak bytes per device of an inference set-up, as ``estimate()`` computes them."""
+    d = dims(arch)
+    share = per_device(
+        setup,
+        weights=weights_bytes(arch, setup.precision),
+        master_and_adapters=0,
+        gradients=0,
+        optimizer=0,
+        activations=inference_activation_bytes(
+            arch, setup.seq, setup.batch, flash_attention=setup.flash_attention
+        ),
+        kv_cache=kv_cache_bytes(arch, setup.seq + setup.gen, setup.batch, kv_element_bytes(setup)),
+        layers=d.layers if d else 1,
+    )
+    return _total(share)
+
+
+def training_bytes(arch: ModelArch, setup: EstimateSetup) -> tuple[int, int]:
+    """Peak bytes per device of a training set-up and host bytes it offloads (as ``estimate``)."""
+    share = _training_share(arch, setup, [])
+    return _total(share), share.cpu
+
+
+# ----------------------------------------------------------------------------- serving
+
+
+@dataclass(frozen=True)
+class ServeFit:
+    """The serving configuration chosen for a model."""
+
+    precision: Precision
+    runtime: Runtime
+    target: Target
+    gpus: int
+    """Devices used (0: CPU only)."""
+    memory_bytes: int
+    """Peak per device (system RAM on CPU)."""
+    offload_bytes: int
+    """Bytes in system RAM next to the GPU share (llama.cpp layer split)."""
+    decode_tokens_per_s: float | None
+    context: int
+    gen_tokens: int
+    setup: EstimateSetup
+
+    @property
+    def headroom_bytes(self) -> int:
+        """Memory left on each device."""
+        return self.target.memory_bytes - self.memory_bytes
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """Why nothing fitted: the smallest need found, against the memory it had to fit in."""
+
+    what: str
+    needed_bytes: int
+    budget_bytes: int
+    memory_bytes: int
+
+
+def _runtime(precision: Precision, arch: ModelArch) -> Runtime:
+    if precision.is_gguf:
+        return Runtime.LLAMA_CPP
+    return Runtime.VLLM if arch.arch_type in GENERATIVE else Runtime.TRANSFORMERS
+
+
+def _tp_counts(arch: ModelArch, count: int) -> list[int]:
+    """1, 2, 4, ... up to ``count`` (tensor parallel needs the heads to divide evenly)."""
+    heads = arch.num_attention_heads
+    out, n = [], 1
+    while n <= count:
+        if n == 1 or heads is None or heads % n == 0:
+            out.append(n)
+        n *= 2
+    return out
+
+
+def _cpu_decode(arch: ModelArch, precision: Precision, tokens: int, pol: Policy) -> float:
+    """Tokens/s of llama.cpp on the CPU: bytes streamed per token over the RAM bandwidth."""
+    d = dims(arch)
+    layers = d.layers if d else 1
+    step = bytes_read_per_token(arch, precision) + kv_cache_bytes(arch, tokens, 1, 2.0)
+    bw = pol.cpu_bandwidth_bytes_per_s * pol.cpu_bandwidth_efficiency
+    return 1.0 / (step / bw + layers * COMPILED_LAYER_OVERHEAD_S)
+
+
+def serve_fit(
+    arch: ModelArch,
+    gpu_t: Target | None,
+    cpu_t: Target | None,
+    context: int,
+    pol: Policy,
+) -> ServeFit | Shortfall:
+    """The first serving configuration that fits, else the smallest shortfall."""
+    generative = arch.arch_type in GENERATIVE
+    gen = (
+        pol.serving_gen_tokens
+        if arch.arch_type in (ArchType.DECODER, ArchType.ENCODER_DECODER)
+        else 0
+    )
+    best_miss: Shortfall | None = None
+
+    def consider(setup: EstimateSetup, target: Target, what: str) -> int:
+        nonlocal best_miss
+        need = serving_bytes(arch, setup)
+        if need > target.budget_bytes:
+            miss = Shortfall(what, need, target.budget_bytes, target.memory_bytes)
+            if best_miss is None or need - target.budget_bytes < (
+                best_miss.needed_bytes - best_miss.budget_bytes
+            ):
+                best_miss = miss
+        return need
+
+    if gpu_t is not None and gpu_t.gpu is not None:
+        g = gpu_t.gpu
+        if gpu_t.kind == "unified":
+            ladder = pol.ladder_unified if generative else pol.ladder_gpu_other
+        else:
+            ladder = pol.ladder_gpu if generative else pol.ladder_gpu_other
+        for precision in ladder:
+            if precision is Precision.FP8 and not g.fp8:
+                continue
+            runtime = (
+                Runtime.LLAMA_CPP
+                if gpu_t.kind == "unified" and generative
+                else (_runtime(precision, arch))
+            )
+            for n in _tp_counts(arch, gpu_t.count):
+                setup = setup_for(
+                    precision=precision,
+                    seq=context,
+                    gen=gen,
+                    gpus=n,
+                    tensor_parallel=n,
+                    runtime=runtime,
+                )
+                need = consider(setup, gpu_t, f"{precision.value} on {n}× {gpu_t.name}")
+                if need <= gpu_t.budget_bytes:
+                    speed = _gpu_decode(arch, setup, g) if generative or gen else None
+                    return ServeFit(
+                        precision, runtime, gpu_t, n, need, 0, speed, context, gen, setup
+                    )
+        if generative and cpu_t is not None and gpu_t.kind == "gpu":
+            split = _offload_fit(arch, gpu_t, cpu_t, context, gen, pol)
+            if split is not None:
+                return split
+    if cpu_t is not None:
+        ladder = pol.ladder_cpu if generative else pol.ladder_cpu_other
+        for precision in ladder:
+            runtime = _runtime(precision, arch)
+            setup = setup_for(precision=precision, seq=context, gen=gen, runtime=runtime)
+            need = consider(setup, cpu_t, f"{precision.value} on the CPU")
+            if need <= cpu_t.budget_bytes:
+                speed = _cpu_decode(arch, precision, context + gen // 2, pol) if gen else None
+                return ServeFit(precision, runtime, cpu_t, 0, need, 0, speed, context, gen, setup)
+    if best_miss is None:
+        return Shortfall("no GPU memory or RAM size is known", 0, 0, 0)
+    return best_miss
+
+
+def _gpu_decode(arch: ModelArch, setup: EstimateSetup, gpu: GpuInfo) -> float | None:
+    d = dims(arch)
+    return decode_tokens_per_s(
+        weight_bytes_read=bytes_read_per_token(arch, setup.precision),
+        kv_bytes_read_per_seq=kv_cache_bytes(
+            arch, setup.seq + setup.gen // 2, 1, kv_element_bytes(setup)
+        ),
+        batch=setup.batch,
+        layers=d.layers if d else 1,
+        gpu=gpu,
+        setup=setup,
+    )
+
+
+def _offload_fit(
+    arch: ModelArch, gpu_t: Target, cpu_t: Target, context: int, gen: int, pol: Policy
+) -> ServeFit | None:
+    """llama.cpp with part of the layers in system RAM (``--n-gpu-layers``)."""
+    precision = pol.offload_format
+    setup = setup_for(precision=precision, seq=context, gen=gen, runtime=Runtime.LLAMA_CPP)
+    need = serving_bytes(arch, setup)
+    if need > gpu_t.budget_bytes + cpu_t.budget_bytes or gpu_t.gpu is None:
+        return None
+    on_gpu = gpu_t.budget_bytes
+    host = need - on_gpu + CUDA_CONTEXT_BYTES  # the context stays on the GPU
+    if host > cpu_t.budget_bytes:
+        return None
+    share = on_gpu / need
+    step = bytes_read_per_token(arch, precision)
+    bw_gpu = gpu_t.gpu.memory_bandwidth_bytes_per_s
+    speed = None
+    if bw_gpu:
+        cpu_bw = pol.cpu_bandwidth_bytes_per_s * pol.cpu_bandwidth_efficiency
+        speed = 1.0 / (step * share / (bw_gpu * 0.8) + step * (1 - share) / cpu_bw)
+    return ServeFit(
+        precision, Runtime.LLAMA_CPP, gpu_t, 1, on_gpu, host, speed, context, gen, setup
+    )
+
+
+# ----------------------------------------------------------------------------- fine-tuning
+
+
+@dataclass(frozen=True)
+class TrainFit:
+    """A fine-tuning plan that fits."""
+
+    method: Method
+    setup: EstimateSetup
+    target: Target
+    memory_bytes: int
+    host_bytes: int
+    engine: str
+    train_tokens_per_s: float | None
+
+    @property
+    def headroom_bytes(self) -> int:
+        """Memory left on each device."""
+        return self.target.memory_bytes - self.memory_bytes
+
+    def hours_per_epoch(self, tokens: int) -> float | None:
+        """Hours for one pass over ``tokens`` training tokens (None without a speed)."""
+        if not self.train_tokens_per_s or tokens <= 0:
+            return None if not self.train_tokens_per_s else 0.0
+        return tokens / self.train_tokens_per_s / 3600
+
+    def cost_per_epoch(self, tokens: int) -> float | None:
+        """USD for one epoch at the GPU's hourly price, all devices (None without a price)."""
+        hours = self.hours_per_epoch(tokens)
+        g = self.target.gpu
+        if hours is None or g is None or g.hourly_usd is None:
+            return None
+        return hours * g.hourly_usd * self.setup.gpus
+
+
+def method_fields(method: Method, lora_rank: int) -> dict[str, object]:
+    """How each method is run: bf16 weights with fp32 masters / adapters (mixed precision,
+    the HF Trainer ``bf16=True`` recipe); QLoRA on an NF4 base with paged AdamW (QLoRA
+    paper, arXiv 2305.14314 §3); freeze trains the top quarter of the layers."""
+    base: dict[str, object] = {"mode": Mode.TRAINING, "method": method, "mixed_precision": True}
+    if method is Method.QLORA:
+        return {
+            **base,
+            "precision": Precision.NF4,
+            "optimizer": Optimizer.PAGED_ADAMW,
+            "lora_rank": lora_rank,
+        }
+    if method is Method.LORA:
+        return {**base, "precision": Precision.BF16, "lora_rank": lora_rank}
+    return {**base, "precision": Precision.BF16}
+
+
+def _layouts(method: Method, count: int) -> list[tuple[str, dict[str, object]]]:
+    """Ways to spread training over ``count`` GPUs, least machinery first."""
+    out: list[tuple[str, dict[str, object]]] = [
+        ("ddp" if count > 1 else "single-gpu", {"gpus": count})
+    ]
+    if count > 1:
+        out.append(("deepspeed-zero2", {"gpus": count, "zero": 2}))
+        if method is Method.QLORA:
+            out.append(("fsdp", {"gpus": count, "fsdp": True}))
+        else:
+            out.append(("deepspeed-zero3", {"gpus": count, "zero": 3}))
+        out.append(("deepspeed-zero3-offload", {"gpus": count, "zero": 3, "cpu_offload": True}))
+    elif method is not Method.QLORA:
+        out.append(("deepspeed-zero2-offload", {"gpus": 1, "zero": 2, "cpu_offload": True}))
+    return out
+
+
+def train_fit(
+    arch: ModelArch,
+    methods: Sequence[Method],
+    gpu_t: Target | None,
+    cpu_t: Target | None,
+    seq: int,
+    *,
+    lora_rank: int = 16,
+) -> tuple[TrainFit | None, list[tuple[Method, Shortfall]]]:
+    """The first method (in ``methods`` order) that fits at some layout with micro-batch 1
+    (``grow_batch`` then raises the batch); and the shortfall of each method tried before it.
+    Without a GPU the plan is CPU training in system RAM (no QLoRA: bitsandbytes
+    4-bit needs a GPU; no speed figure, so no time per epoch); the strategy decides whether a
+    model is small enough for that."""
+    misses: list[tuple[Method, Shortfall]] = []
+    device = gpu_t if gpu_t is not None and gpu_t.gpu is not None else cpu_t
+    if device is None:
+        return None, [(m, Shortfall("no GPU and no RAM size known", 0, 0, 0)) for m in methods]
+    on_cpu = device.kind == "cpu"
+    host_budget = cpu_t.budget_bytes if cpu_t is not None and not on_cpu else 0
+    for method in methods:
+        if on_cpu and method is Method.QLORA:
+            misses.append((method, Shortfall("QLoRA needs a GPU (bitsandbytes)", 0, 0, 0)))
+            continue
+        fields = method_fields(method, lora_rank)
+        base = weights_bytes(arch, fields["precision"])  # type: ignore[arg-type]
+        best: Shortfall | None = None
+        layouts = [("cpu", {"gpus": 1})] if on_cpu else _layouts(method, device.count)
+        for engine, layout in layouts:
+            if layout.get("cpu_offload") and not host_budget:
+                continue
+            gpus = layout["gpus"]
+            shards = (
+                gpus
+                if isinstance(gpus, int) and (layout.get("zero") == 3 or layout.get("fsdp"))
+                else 1
+            )
+            floor = CUDA_CONTEXT_BYTES + (0 if layout.get("cpu_offload") else base // shards)
+            if floor > device.budget_bytes:
+                # The weights alone do not fit: no need to size the rest.
+                if best is None or floor < best.needed_bytes:
+                    what = f"{method.value}, {engine}: weights alone"
+                    best = Shortfall(what, floor, device.budget_bytes, device.memory_bytes)
+                continue
+            for ckpt in (False, True):
+                setup = setup_for(**fields, **layout, seq=seq, batch=1, gradient_checkpointing=ckpt)
+                need, host = training_bytes(arch, setup)
+                if need <= device.budget_bytes and host <= host_budget:
+                    gpu = device.gpu
+                    speed = None if gpu is None else train_tokens_per_s(arch, setup, gpu)
+                    fit = TrainFit(method, setup, device, need, host, engine, speed)
+                    return fit, misses
+                if best is None or need < best.needed_bytes:
+                    where = f"{method.value}, {engine}, batch 1" + (
+                        ", checkpointing" if ckpt else ""
+                    )
+                    best = Shortfall(where, need, device.budget_bytes, device.memory_bytes)
+        if best is not None:
+            misses.append((method, best))
+    return None, misses
+
+
+def grow_batch(arch: ModelArch, fit: TrainFit, host_budget: int, max_batch: int) -> TrainFit:
+    """The same plan at the largest power-of-two micro-batch ≤ ``max_batch`` that still fits
+    (the screening pass plans batch 1; only the reported few are grown)."""
+    best, need, host = fit.setup, fit.memory_bytes, fit.host_bytes
+    batch = 2
+    while batch <= max_batch:
+        trial = setup_for(**{**_fields(fit.setup), "batch": batch})
+        t_need, t_host = training_bytes(arch, trial)
+        if t_need > fit.target.budget_bytes or t_host > host_budget:
+            break
+        best, need, host = trial, t_need, t_host
+        batch *= 2
+    if best is fit.setup:
+        return fit
+    gpu = fit.target.gpu
+    speed = None if gpu is None else train_tokens_per_s(arch, best, gpu)
+    return TrainFit(fit.method, best, fit.target, need, host, fit.engine, speed)
+
+
+def _fields(setup: EstimateSetup) -> dict[str, object]:
+    return {k: getattr(setup, k) for k in setup.model_fields_set}
+
+
+def accumulation(batch: int, data_parallel: int, target: int) -> int:
+    """Gradient-accumulation steps so that batch × ranks × steps reaches ``target``."""
+    return max(1, math.ceil(target / (batch * max(data_parallel, 1))))
+
+
+__all__ = [
+    "ServeFit",
+    "Shortfall",
+    "Target",
+    "TrainFit",
+    "accumulation",
+    "grow_batch",
+    "serve_fit",
+    "serving_bytes",
+    "setup_for",
+    "targets",
+    "train_fit",
+    "training_bytes",
+]

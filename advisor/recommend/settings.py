@@ -1,0 +1,194 @@
+"""Anti-overfitting training settings for an approach, a task and a data size.
+
+``training_settings(approach, task, data_examples, *, model_params, per_device_batch, gpus=1,
+policy=None) -> TrainingSettings | None``: None when the approach does not train (prompting,
+few-shot, RAG, a pretrained model used as is).
+
+The numbers come from the task family's recipe in ``catalog/policy/policy.toml`` (each with
+its source), read at the data-size bucket (tiny < 1k ≤ small < 10k ≤ medium < 100k ≤ large):
+
+* epochs = ceil(target_steps × recipe batch / examples), clamped to the recipe's range, so it
+  never rises with data;
+* weight decay, dropout (LoRA dropout for adapters), label smoothing and the validation share
+  never fall with less data; early-stopping patience and LoRA rank never rise with less data;
+* learning rate by what trains: the whole model, an adapter (lower above
+  ``adapter_large_params``), or only a new head (linear probe);
+* gradient accumulation makes up the recipe's effective batch from ``per_device_batch × gpus``.
+
+Every setting carries a reason in ``TrainingSettings.reasons``.
+"""
+
+from __future__ import annotations
+
+from advisor.models.estimate import Optimizer
+from advisor.models.policy import (
+    Approach,
+    EarlyStopping,
+    LoraSettings,
+    TrainingSettings,
+)
+from advisor.models.task import Task
+from advisor.recommend.policy_data import Policy, load_policy
+
+_BUCKET_NAMES = ("tiny", "small", "medium", "large")
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def training_settings(
+    approach: Approach,
+    task: Task,
+    data_examples: int,
+    *,
+    model_params: int | None,
+    per_device_batch: int,
+    gpus: int = 1,
+    policy: Policy | None = None,
+) -> TrainingSettings | None:
+    """Settings for training ``approach`` on ``data_examples`` examples of ``task``."""
+    if not approach.trains:
+        return None
+    if data_examples < 0 or per_device_batch < 1 or gpus < 1:
+        raise ValueError("data must be >= 0, per-device batch and GPUs >= 1")
+    pol = policy or load_policy()
+    gen = pol.general
+    family = pol.family(task)
+    recipe = pol.recipes[family.name]
+    b = gen.bucket(data_examples)
+    size = f"{data_examples:,} examples ({_BUCKET_NAMES[b]} bucket)"
+    why = recipe.reasons
+    reasons: dict[str, str] = {}
+    adapter = approach in (Approach.LORA, Approach.QLORA)
+    big = model_params is not None and model_params > gen.adapter_large_params
+
+    # Learning rate by what trains.
+    if adapter:
+        lr = recipe.lr_adapter_large if big else recipe.lr_adapter
+        reasons["learning_rate"] = why["learning_rate_adapter"]
+    elif approach is Approach.LINEAR_PROBE:
+        lr = recipe.lr_head
+        reasons["learning_rate"] = why["learning_rate_head"]
+    else:
+        lr = recipe.lr_full
+        reasons["learning_rate"] = why["learning_rate_full"]
+        if approach is Approach.DISTILLATION:
+            reasons["learning_rate"] += (
+                "; the student trains like a full fine-tune on teacher labels"
+            )
+
+    epochs_raw = _ceil_div(recipe.target_steps * recipe.effective_batch, max(data_examples, 1))
+    epochs = min(max(epochs_raw, recipe.min_epochs), recipe.max_epochs)
+    reasons["epochs"] = (
+        f"{epochs}: ~{recipe.target_steps:,} steps × batch {recipe.effective_batch} over {size},"
+        f" kept within {recipe.min_epochs}–{recipe.max_epochs}; " + why["epochs"]
+    )
+
+    per_device = min(per_device_batch, recipe.effective_batch)
+    accumulation = max(1, _ceil_div(recipe.effective_batch, per_device * gpus))
+    effective = per_device * gpus * accumulation
+    reasons["effective_batch"] = (
+        f"{per_device} per device × {gpus} GPU(s) × {accumulation} accumulation = {effective};"
+        f" " + why["effective_batch"]
+    )
+
+    weight_decay = recipe.weight_decay[b]
+    reasons["weight_decay"] = f"{weight_decay:g} for {size}; " + why["weight_decay"]
+
+    lora: LoraSettings | None = None
+    if adapter:
+        dropout = recipe.lora_dropout[b]
+        if big:
+            dropout = min(dropout, 0.05)
+        rank = recipe.lora_rank[b]
+        lora = LoraSettings(
+            rank=rank,
+            alpha=max(1, round(rank * recipe.lora_alpha_ratio)),
+            dropout=dropout,
+            targets=recipe.lora_targets,
+        )
+        reasons["lora"] = f"rank {rank} for {size}; " + why["lora"]
+        reasons["dropout"] = f"LoRA dropout {dropout:g} for {size}; " + why["lora"]
+    else:
+        dropout = recipe.dropout[b]
+        reasons["dropout"] = f"{dropout:g} for {size}; " + why["dropout"]
+
+    validation = gen.validation_fraction[b] if recipe.validation else 0.0
+    reasons["validation_fraction"] = (
+        f"{validation:g} for {size}; {gen.validation_rationale} ({gen.validation_source})"
+        if recipe.validation
+        else why["validation_fraction"]
+    )
+
+    early: EarlyStopping | None = None
+    if recipe.early_stopping and recipe.validation:
+        early = EarlyStopping(metric="eval_loss", patience=recipe.patience[b], mode="min")
+        reasons["early_stopping"] = (
+            f"patience {early.patience} on eval_loss for {size}; " + why["early_stopping"]
+        )
+    else:
+        reasons["early_stopping"] = why["early_stopping"]
+
+    smoothing = recipe.label_smoothing[b]
+    reasons["label_smoothing"] = f"{smoothing:g}; " + why["label_smoothing"]
+    reasons["lr_scheduler"] = why["lr_scheduler"]
+    reasons["warmup_ratio"] = f"{recipe.warmup_ratio:g}; " + why["warmup_ratio"]
+    reasons["max_grad_norm"] = f"{recipe.max_grad_norm:g}; " + why["max_grad_norm"]
+
+    aug = pol.augmentations(task)
+    reasons["augmentation"] = f"{aug.rationale} ({aug.source})"
+
+    if approach is Approach.QLORA:
+        optimizer = Optimizer.PAGED_ADAMW_8BIT
+        reasons["optimizer"] = (
+            "paged 8-bit AdamW, as in QLoRA: absorbs memory spikes (https://arxiv.org/abs/2305.14314)"
+        )
+    else:
+        optimizer = Optimizer.ADAMW
+        reasons["optimizer"] = (
+            "AdamW with decoupled weight decay (https://arxiv.org/abs/1711.05101)"
+        )
+
+    if early is None:
+        eval_strategy, save_strategy, eval_steps = "no", "epoch", None
+        reasons["evaluation"] = "no validation split: save every epoch and compare by hand"
+    else:
+        train_examples = max(1, data_examples - round(data_examples * validation))
+        steps_per_epoch = _ceil_div(train_examples, effective)
+        if epochs >= 3:
+            eval_strategy, save_strategy, eval_steps = "epoch", "epoch", None
+            reasons["evaluation"] = "evaluate and save every epoch; keep the best checkpoint"
+        else:
+            eval_steps = max(1, steps_per_epoch // 4)
+            eval_strategy, save_strategy = "steps", "steps"
+            reasons["evaluation"] = (
+                f"few epochs: evaluate every {eval_steps} steps (4 times an epoch) so early"
+                " stopping has points to compare"
+            )
+
+    return TrainingSettings(
+        approach=approach,
+        epochs=epochs,
+        learning_rate=lr,
+        lr_scheduler=recipe.lr_scheduler,
+        warmup_ratio=recipe.warmup_ratio,
+        per_device_batch=per_device,
+        gradient_accumulation=accumulation,
+        gpus=gpus,
+        effective_batch=effective,
+        optimizer=optimizer,
+        weight_decay=weight_decay,
+        dropout=dropout,
+        lora=lora,
+        early_stopping=early,
+        early_stopping_patience=early.patience if early else None,
+        validation_fraction=validation,
+        label_smoothing=smoothing,
+        max_grad_norm=recipe.max_grad_norm,
+        augmentation=list(aug.methods),
+        eval_strategy=eval_strategy,
+        eval_steps=eval_steps,
+        save_strategy=save_strategy,
+        reasons=reasons,
+    )

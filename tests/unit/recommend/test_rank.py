@@ -1,0 +1,71 @@
+"""Ranking: deterministic, weighted as the data file says, quality direction-aware."""
+
+from __future__ import annotations
+
+import pytest
+
+from advisor.catalog import Catalog, load_catalog
+from advisor.models.catalog import QualitySignal
+from advisor.models.hardware import HardwareProfile
+from advisor.models.request import Request
+from advisor.models.task import Task
+from advisor.recommend import recommend
+from advisor.recommend.rank import combine, quality_scores
+from advisor.recommend.weights import policy
+from advisor.whatif import WhatIf, apply_whatif
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog(user_dir=None)
+
+
+def test_weights_add_up_to_one_and_order_the_total() -> None:
+    pol = policy()
+    w = pol.weights
+    assert w.quality + w.fit + w.speed + w.language + w.license == pytest.approx(1.0)
+    better = combine(0.9, 0.5, 0.5, 1.0, 1.0, pol)
+    worse = combine(0.5, 0.5, 0.5, 1.0, 1.0, pol)
+    assert better.total > worse.total
+
+
+def test_lower_is_better_metrics_rank_lower_values_first(catalog: Catalog) -> None:
+    pol = policy()
+    info = catalog.task_info(Task.SPEECH_RECOGNITION)
+    base = catalog.for_task(Task.SPEECH_RECOGNITION)[0]
+
+    def with_wer(model_id: str, wer: float):  # type: ignore[no-untyped-def]
+        signal = QualitySignal(metric="wer", value=wer, benchmark="test", source="test")
+        return base.model_copy(update={"id": model_id, "quality": [signal]})
+
+    good, bad = with_wer("good", 3.0), with_wer("bad", 12.0)
+    scores = quality_scores([good, bad], info, catalog, pol)
+    assert scores["good"].score > scores["bad"].score
+
+
+def test_measured_model_beats_unmeasured_one_of_same_size(catalog: Catalog) -> None:
+    pol = policy()
+    info = catalog.task_info(Task.CHAT)
+    base = catalog.get("qwen2.5-7b-instruct")
+    measured = base.model_copy(
+        update={
+            "id": "m",
+            "quality": [QualitySignal(metric="mmlu", value=50, benchmark="b", source="s")],
+        }
+    )
+    unmeasured = base.model_copy(update={"id": "u", "quality": []})
+    scores = quality_scores([measured, unmeasured], info, catalog, pol)
+    assert scores["m"].score > scores["u"].score
+
+
+def test_ranks_are_consecutive_and_the_same_on_every_run(catalog: Catalog) -> None:
+    hw = apply_whatif(WhatIf(gpus=["RTX 4090"]), HardwareProfile(ram_bytes=64 * 2**30))
+    request = Request(task=Task.CHAT, data=5000, top=6)
+    first = recommend(request, hw, catalog)
+    second = recommend(request, hw, catalog)
+    assert [r.rank for r in first.recommendations] == list(range(1, 7))
+    assert [r.model.id for r in first.recommendations] == [
+        r.model.id for r in second.recommendations
+    ]
+    totals = [r.score.total for r in first.recommendations]
+    assert totals == sorted(totals, reverse=True)
