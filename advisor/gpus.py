@@ -13,11 +13,10 @@ Two ways in, for two kinds of caller:
 
 from __future__ import annotations
 
-import difflib
 import re
-import tomllib
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -49,6 +48,8 @@ _FILLER_WORDS = frozenset(
     }
 )
 _SIZE_TOKEN = re.compile(r"^(\d+)gb$")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_SXM_N = re.compile(r"^sxm\d$")
 _SIZE_IN_TEXT = re.compile(r"(?<![a-z0-9])(\d+)\s*(?:gib|gb|g)(?![a-z0-9])")
 _MEMORY_TOLERANCE = (
     0.10  # drivers reserve a few percent (ECC, firmware): 46068 MiB on a 48 GiB L40S
@@ -63,10 +64,19 @@ def parse_gpus(text: str, origin: str = GPUS_FILE) -> tuple[GpuSpec, ...]:
     list, an entry that fails validation, a duplicate id, or a name or alias that would
     resolve to two different GPUs.
     """
+    return _validate(_toml(text, origin), origin)
+
+
+def _toml(text: str, origin: str) -> dict[str, Any]:
+    import tomllib  # imported on a cache miss only: a warm start reads the parsed file
+
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError(f"{origin} is not valid TOML: {exc}") from None
+
+
+def _validate(data: dict[str, Any], origin: str) -> tuple[GpuSpec, ...]:
     entries = data.get("gpus")
     if not isinstance(entries, list) or not entries:
         raise CatalogError(f"{origin} has no [[gpus]] entries")
@@ -111,8 +121,12 @@ def load_gpus() -> tuple[GpuSpec, ...]:
 
     Raises CatalogError (one line) when the file is missing, unreadable or malformed.
     """
+    from advisor.tomlcache import cached_toml
+
     path = catalog_dir() / GPUS_FILE
-    return parse_gpus(_read(path), origin=str(path))
+    origin = str(path)
+    # The parsed TOML comes from the cache when the file is unchanged; it is validated every time.
+    return _validate(cached_toml(path, lambda: _toml(_read(path), origin)), origin)
 
 
 def _read(path: Path) -> str:
@@ -126,6 +140,7 @@ def _keys_of(spec: GpuSpec) -> list[str]:
     return [spec.id, spec.name, *spec.aliases]
 
 
+@lru_cache(maxsize=2048)  # every catalog key is normalised twice per start (check, index)
 def normalize_name(text: str) -> str:
     """The lookup key of a typed GPU name: lowercase, brand words and punctuation removed.
 
@@ -138,8 +153,8 @@ def normalize_name(text: str) -> str:
 def _tokens(text: str) -> list[str]:
     lowered = text.lower().replace("(r)", " ").replace("(tm)", " ")
     lowered = _SIZE_IN_TEXT.sub(r"\1gb", lowered)
-    words = [w for w in re.split(r"[^a-z0-9]+", lowered) if w and w not in _BRAND_WORDS]
-    return [re.sub(r"^sxm\d$", "sxm", w) for w in words]
+    words = [w for w in _NON_ALNUM.split(lowered) if w and w not in _BRAND_WORDS]
+    return [_SXM_N.sub("sxm", w) for w in words]
 
 
 @cache
@@ -162,6 +177,8 @@ def find_gpu(name: str) -> GpuSpec:
 
 def closest_gpus(name: str, limit: int = 3) -> list[GpuSpec]:
     """Up to ``limit`` catalog GPUs whose names or aliases look most like ``name``."""
+    import difflib  # only an unknown name needs it
+
     index = _index()
     found: list[GpuSpec] = []
     for key in difflib.get_close_matches(normalize_name(name), index, n=limit * 6, cutoff=0.5):

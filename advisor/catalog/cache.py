@@ -13,7 +13,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -61,6 +60,8 @@ def write(folder: Path, key: str, catalog: Catalog) -> None:
     tmp_name: str | None = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        import tempfile  # writing is the rare case: a warm start only reads
+
         fd, tmp_name = tempfile.mkstemp(prefix=".catalog-", suffix=".tmp", dir=folder)
         with os.fdopen(fd, "wb") as handle:
             handle.write(key.encode() + b"\n")

@@ -7,7 +7,6 @@ field, so one run reports everything at once.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +61,8 @@ def model_files(folder: Path) -> list[Path]:
 
 def read_toml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
     """The parsed file, or ``None`` with a problem recorded (unreadable or not TOML)."""
+    import tomllib  # only when the catalog cache is stale: a warm start parses no TOML
+
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)

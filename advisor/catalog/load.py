@@ -8,9 +8,8 @@ and the replacement is recorded in its ``origin`` and in ``Catalog.notes``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from advisor.catalog import checks
 from advisor.catalog.files import Parsed, display, model_files, read_model_file, read_reference
@@ -25,8 +24,7 @@ from advisor.models.catalog import (
 )
 
 
-@dataclass(frozen=True)
-class Sources:
+class Sources(NamedTuple):
     """The folders and files one load reads."""
 
     reference: tuple[Path, ...]

@@ -1,4 +1,4 @@
-"""``advisor catalog list|show|validate``: browse and check the curated catalog.
+"""``advisor catalog list|show|validate|add``: browse and check the curated catalog.
 
 ``list`` and ``show`` read the catalog as every command does (shipped + user overlay);
 ``validate`` runs every check, the parameter arithmetic included, and prints one line per
@@ -81,6 +81,10 @@ def register(sub: Any) -> None:
         "--notes", action="store_true", help="also list what could not be checked"
     )
     validator.set_defaults(handler=handle_validate)
+
+    from advisor.cli.catalog_add import register_add
+
+    register_add(actions)
 
 
 def handle_list(args: argparse.Namespace) -> int:

@@ -34,8 +34,8 @@ EXAMPLES = """\
 examples:
   advisor estimate llama-3.1-8b-instruct --gpu "RTX 4090"
   advisor estimate ./my-model/config.json --mode training --method qlora --precision nf4
-  advisor estimate mistral-7b --precision gguf-q4_k_m --runtime llama.cpp --seq 4096 --gen 512
-  advisor estimate llama-3.1-70b --mode training --gpus 8 --zero 3 --gpu H100 --json
+  advisor estimate mistral-7b-v0.1 --precision gguf-q4_k_m --runtime llama.cpp --seq 4096 --gen 512
+  advisor estimate llama-3.1-70b-instruct --mode training --gpus 8 --zero 3 --gpu H100 --json
 """
 
 
@@ -49,6 +49,8 @@ def register(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("model", metavar="MODEL", help="catalog id, Hub repo id, config.json or folder")
+    p.add_argument("--revision", metavar="R",
+                   help="Hub repo id only: branch, tag or commit (default: main)")  # fmt: skip
     p.add_argument("--mode", choices=[m.value for m in Mode], default=Mode.INFERENCE.value)
     p.add_argument("--method", choices=[m.value for m in Method], default=Method.FULL.value,
                    help="training: full, lora, qlora or freeze (default: full)")  # fmt: skip
@@ -101,7 +103,7 @@ def handle(args: argparse.Namespace) -> int:
     from advisor.estimate import estimate
 
     try:
-        arch, model_id = resolve_model(args.model)
+        arch, model_id = resolve_model(args.model, revision=args.revision)
     except ConfigError as exc:
         # The user handed us this config; a broken one is bad input, not a runtime failure.
         error_line(exc.one_line())
@@ -175,8 +177,12 @@ def setup_from_args(args: argparse.Namespace) -> EstimateSetup:
         ) from None
 
 
-def resolve_model(text: str) -> tuple[ModelArch, str | None]:
-    """The architecture of MODEL: a config path, a catalog id, or (later) a Hub repo id."""
+def resolve_model(text: str, *, revision: str | None = None) -> tuple[ModelArch, str | None]:
+    """The architecture of MODEL: a config path, a catalog id, or a Hub repo id.
+
+    A Hub repo id is read through ``advisor.hub.hub_arch`` (the user's HF cache, advisor's
+    cache of the Hub, or the Hub; ``HubError`` subclasses, exit 1, when none can answer).
+    """
     from advisor.estimate.config import arch_from_config, load_config
 
     path = Path(text).expanduser()
@@ -192,10 +198,10 @@ def resolve_model(text: str) -> tuple[ModelArch, str | None]:
     if spec is not None:
         return spec.arch(), spec.id
     if text.count("/") == 1:
-        raise UnknownModelError(
-            f"{text!r} is not in the catalog and Hub lookups are not available yet",
-            "download its config.json and pass the file, or add it with `advisor catalog add`",
-        )
+        from advisor.hub import hub_arch
+
+        arch, _ = hub_arch(text, revision=revision)
+        return arch, text
     catalog.get(text)  # raises UnknownModelError with the closest ids
     raise UnknownModelError(f"no catalog model {text!r}", "run `advisor catalog list`")
 

@@ -8,17 +8,16 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-
-from advisor.models.documents import to_document
-
 if TYPE_CHECKING:
+    from pydantic import BaseModel
     from rich.console import Console
 
 
 def print_document(obj: BaseModel) -> None:
     """Print ``obj`` as one JSON document (``schema_version`` first) on stdout."""
-    sys.stdout.write(to_document(obj).model_dump_json(indent=2))
+    from advisor.models.documents import document_json
+
+    sys.stdout.write(document_json(obj, indent=2))
     sys.stdout.write("\n")
 
 

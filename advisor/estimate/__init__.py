@@ -7,6 +7,7 @@ formula and constant cites its source in the module that holds it (``constants``
 
 from __future__ import annotations
 
+from advisor._callable import make_module_callable
 from advisor.estimate.constants import (
     ALLOCATOR_SLACK_FRACTION,
     CUDA_CONTEXT_BYTES,
@@ -170,7 +171,7 @@ def _training_share(arch: ModelArch, setup: EstimateSetup, notes: list[str]) -> 
     )
     if setup.activation_offload:
         host = activation_offload_host_bytes(arch, setup.seq, setup.batch, element_bytes=e)
-        share = DeviceShare(**{**share.__dict__, "cpu": share.cpu + round(host)})
+        share = share._replace(cpu=share.cpu + round(host))
     return share
 
 
@@ -334,3 +335,6 @@ def _assumptions(setup: EstimateSetup) -> list[str]:
             out.append("Activations per Korthikanti et al. 2022 without recomputation")
         out.append("Training speed: peak FLOP/s × MFU / (6·N per token, 4·N with a frozen base)")
     return out
+
+
+make_module_callable(__name__, estimate)

@@ -10,14 +10,13 @@ FlashAttention keeps no score matrix, arXiv 2205.14135) and dropout-free decoder
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from advisor.estimate.constants import LOGITS_BYTES_PER_ELEMENT_TRAIN
 from advisor.models.arch import ArchType, ModelArch
 
 
-@dataclass(frozen=True)
-class Dims:
+class Dims(NamedTuple):
     """The widths an activation formula needs, with defaults for what a config leaves out."""
 
     layers: int

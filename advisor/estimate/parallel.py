@@ -17,13 +17,12 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from advisor.models.estimate import EstimateSetup, Mode
 
 
-@dataclass(frozen=True)
-class DeviceShare:
+class DeviceShare(NamedTuple):
     """Bytes on each device and on the host."""
 
     weights: int

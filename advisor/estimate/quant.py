@@ -13,7 +13,7 @@ format keeps some of them at higher precision:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from advisor.estimate.constants import (
     BNB_4BIT_BLOCK,
@@ -21,7 +21,7 @@ from advisor.estimate.constants import (
     BNB_INT8_SCALE_BYTES,
     GPTQ_GROUP_SIZE,
 )
-from advisor.models.arch import ModelArch
+from advisor.models.arch import LINEAR_KINDS, ModelArch
 from advisor.models.estimate import Precision
 
 # Block layouts from ggml (ggml-common.h): bytes per block / weights per block × 8.
@@ -75,8 +75,7 @@ FLOAT_BYTES: dict[Precision, float] = {
 }
 
 
-@dataclass(frozen=True)
-class ParamSplit:
+class ParamSplit(NamedTuple):
     """Parameter counts by how formats treat them."""
 
     linear: int
@@ -92,27 +91,48 @@ class ParamSplit:
         return self.linear + self.embedding + self.lm_head + self.other
 
 
+_SPLITS: dict[int, tuple[ModelArch, ParamSplit]] = {}
+"""``split_params`` answers by ``id`` of the architecture; each entry holds its architecture, so
+the id cannot be reused while the entry lives. A recommend run asks ~5 times per model."""
+_SPLITS_MAX = 4096
+
+
 def split_params(arch: ModelArch) -> ParamSplit:
     """Split ``arch.params_total`` into linear / embedding / head / other.
 
     Uses ``arch.modules`` when present; otherwise the embedding and head counts the arch
-    states, norms as ``(2·layers + 1)·hidden`` and the rest as linear.
+    states, norms as ``(2·layers + 1)·hidden`` and the rest as linear. Architectures are
+    frozen, so the answer is remembered per architecture object.
     """
+    hit = _SPLITS.get(id(arch))
+    if hit is not None and hit[0] is arch:
+        return hit[1]
+    split = _split_params(arch)
+    if len(_SPLITS) >= _SPLITS_MAX:
+        _SPLITS.clear()
+    _SPLITS[id(arch)] = (arch, split)
+    return split
+
+
+def _split_params(arch: ModelArch) -> ParamSplit:
     if arch.modules:
         linear = embedding = head = other = rows = 0
         for m in arch.modules:
-            bias = m.params - m.weight_params
+            # ModuleShape.weight_params and .params, inlined: this loop runs for every layer
+            # type of every candidate.
+            weights = m.count * m.in_features * m.out_features
+            bias = m.count * m.out_features if m.bias else 0
             if m.kind == "embedding":
-                embedding += m.params
+                embedding += weights + bias
             elif m.kind == "lm_head":
-                head += m.weight_params
+                head += weights
                 other += bias
-            elif m.is_linear:
-                linear += m.weight_params
+            elif m.kind in LINEAR_KINDS:
+                linear += weights
                 rows += m.count * m.out_features
                 other += bias
             else:
-                other += m.params
+                other += weights + bias
         # Trust the model's total when the module list misses something (e.g. custom layers).
         missing = arch.params_total - (linear + embedding + head + other)
         if missing > 0:

@@ -19,7 +19,7 @@ LoRA adds ``r·(in + out)`` parameters per targeted linear (Hu et al. 2021, arXi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from advisor.estimate.constants import ADAM_8BIT_BYTES_PER_PARAM
 from advisor.estimate.quant import split_params
@@ -130,8 +130,7 @@ def trainable_params(arch: ModelArch, setup: EstimateSetup) -> int:
     return arch.params_total
 
 
-@dataclass(frozen=True)
-class TrainingState:
+class TrainingState(NamedTuple):
     """Device bytes of the trainable weights' extra copies, their gradients and optimizer."""
 
     trainable_weight_bytes: int

@@ -18,10 +18,9 @@ import os
 import platform
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from advisor.hardware import amd, apple, host, nvidia
-from advisor.hardware.devices import Device, VendorResult, group, with_spec
+from advisor.hardware import host
 from advisor.hardware.runner import (
     CommandResult,
     NotInstalled,
@@ -30,6 +29,10 @@ from advisor.hardware.runner import (
     SubprocessRunner,
 )
 from advisor.models.hardware import GpuInfo, HardwareProfile, ProbeError
+
+if TYPE_CHECKING:
+    from advisor.hardware.devices import Device, VendorResult
+    from advisor.hardware.nvidia import NvmlLoader
 
 __all__ = [
     "CommandResult",
@@ -60,6 +63,11 @@ def detect(
     )
     found: list[GpuInfo] = []
     if gpus:
+        # The vendor probes are imported only here: a what-if that replaces the GPUs (the
+        # common scripted case) starts faster without them.
+        from advisor.hardware import nvidia
+        from advisor.hardware.devices import group, with_spec
+
         total = facts.ram_total_bytes if facts else None
         available = facts.ram_available_bytes if facts else None
         devices: list[Device] = []
@@ -93,8 +101,10 @@ def _vendor_probes(
     root: Path,
     total: int | None,
     available: int | None,
-    nvml: nvidia.NvmlLoader | None,
+    nvml: NvmlLoader | None,
 ) -> list[tuple[str, Callable[[], VendorResult]]]:
+    from advisor.hardware import amd, apple, nvidia
+
     probes: list[tuple[str, Callable[[], VendorResult]]] = [
         (
             "nvidia",

@@ -8,8 +8,8 @@ huge v1 "unlimited" values (2^63 rounded to the page size, 2^64-1) mean no limit
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 UNLIMITED_FROM = 2**62
 """Any v1 limit at least this large is the kernel's "no limit" (PAGE_COUNTER_MAX × page size)."""
@@ -45,8 +45,7 @@ def parse_proc_cgroup(text: str) -> tuple[str | None, str | None]:
     return v2, v1
 
 
-@dataclass(frozen=True)
-class MemoryLimit:
+class MemoryLimit(NamedTuple):
     """A container's memory limit and what it already uses (for "available" under the limit)."""
 
     limit_bytes: int | None

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 import platform
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
-from advisor.hardware import apple, cgroup
+from advisor.hardware import cgroup
 from advisor.hardware.runner import ProbeFailure, Runner, check
 from advisor.models.hardware import CpuInfo, ProbeError
 
@@ -34,8 +34,7 @@ ARM_PARTS = {
 Neoverse V2 is the core of NVIDIA Grace; Cortex-A78AE of Jetson Orin."""
 
 
-@dataclass(frozen=True)
-class CpuFacts:
+class CpuFacts(NamedTuple):
     """What ``/proc/cpuinfo`` says; counts are ``None`` when the text cannot tell."""
 
     name: str | None
@@ -97,8 +96,7 @@ def _int(text: str | None) -> int | None:
         return None
 
 
-@dataclass(frozen=True)
-class MemInfo:
+class MemInfo(NamedTuple):
     """Total and available RAM in bytes from ``/proc/meminfo``."""
 
     total_bytes: int | None
@@ -160,6 +158,8 @@ def probe(
     name: str | None = None
     cores = logical = total = available = None
     if system == "Darwin":
+        from advisor.hardware import apple
+
         try:
             facts = apple.sysctl_facts(
                 apple.parse_sysctl(check(runner.run(["sysctl", "hw", "machdep.cpu"])))
@@ -204,7 +204,10 @@ def probe(
 def _psutil_fill(
     cores: int | None, logical: int | None, total: int | None, available: int | None
 ) -> tuple[int | None, int | None, int | None, int | None]:
-    # psutil is a dependency but loads platform modules: imported only when needed.
+    # psutil is a dependency but loads platform modules: imported only when /proc (or
+    # sysctl) left a fact unknown.
+    if None not in (cores, logical, total, available):
+        return cores, logical, total, available
     import psutil
 
     if cores is None:
@@ -225,10 +228,24 @@ def disk_free(env: Mapping[str, str]) -> int | None:
     for candidate in (home, Path.cwd()):
         try:
             if candidate.is_dir():
-                return shutil.disk_usage(candidate).free
+                return _free_bytes(candidate)
         except OSError:
             continue
     return None
+
+
+def _free_bytes(folder: Path) -> int:
+    """Bytes an unprivileged user may still write on ``folder``'s file system.
+
+    ``os.statvfs`` where there is one (what ``shutil.disk_usage`` computes on POSIX, without
+    importing shutil at start-up), else ``shutil.disk_usage``.
+    """
+    if hasattr(os, "statvfs"):
+        st = os.statvfs(folder)
+        return st.f_bavail * st.f_frsize
+    import shutil
+
+    return shutil.disk_usage(folder).free
 
 
 def _arch() -> str | None:

@@ -14,10 +14,8 @@ Every probe goes through a ``Runner`` so tests replace the machine with a fake. 
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 DEFAULT_TIMEOUT_S = 10.0
 """Long enough for nvidia-smi on an 8-GPU node waking its driver; short enough not to stall."""
@@ -26,8 +24,7 @@ _MAX_REPORTED = 300
 """Characters of a tool's stderr quoted in an error message."""
 
 
-@dataclass(frozen=True)
-class CommandResult:
+class CommandResult(NamedTuple):
     """What a finished command printed, and how it exited."""
 
     args: tuple[str, ...]
@@ -68,6 +65,8 @@ class SubprocessRunner:
 
     def run(self, args: Sequence[str], *, timeout: float = DEFAULT_TIMEOUT_S) -> CommandResult:
         """Run ``args``; ``NotInstalled`` when the executable is missing."""
+        import subprocess  # here, not at the top: a what-if run starts no tool at all
+
         argv = [str(a) for a in args]
         probe = argv[0] if argv else "?"
         try:

@@ -150,9 +150,14 @@ class ModelSpec(ModelRecord):
         parameter-only architecture from ``params`` (and ``active_params``). Raises
         ``ConfigError`` when neither is possible.
         """
-        if self._arch is None:
-            self._arch = self._derive_arch()
-        return self._arch
+        # The private-attribute store is read directly: ``self._arch`` goes through
+        # BaseModel.__getattr__, which costs more than the rest of a ranking step.
+        private = self.__pydantic_private__
+        cached: ModelArch | None = private.get("_arch") if private is not None else None
+        if cached is None:
+            cached = self._derive_arch()
+            self._arch = cached
+        return cached
 
     def _derive_arch(self) -> ModelArch:
         # Imported here: the estimators are not needed to list or validate the catalog.

@@ -12,10 +12,9 @@ replaces the lazy ``advisor.recommend`` attribute with the module, so the module
 
 from __future__ import annotations
 
-import sys
-import types
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from advisor._callable import make_module_callable
 from advisor.models.request import Goal, Request
 
 if TYPE_CHECKING:
@@ -45,11 +44,4 @@ def recommend(
     return run(request, hardware, catalog)
 
 
-class _CallableModule(types.ModuleType):
-    """Lets ``advisor.recommend(...)`` call ``recommend`` after the subpackage is imported."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Report:
-        return recommend(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+make_module_callable(__name__, recommend)

@@ -9,8 +9,7 @@ nothing disappears silently.
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from advisor.catalog.store import Catalog
 from advisor.errors import InvalidValueError, UnknownLanguageError
@@ -37,8 +36,7 @@ TEXT_TASKS = frozenset(
 """Tasks where the language of the text matters (--languages applies)."""
 
 
-@dataclass(frozen=True)
-class Drop:
+class Drop(NamedTuple):
     """A model left out before fitting, with the reason and the kind of reason."""
 
     model: ModelSpec
@@ -50,6 +48,8 @@ def _check_language(catalog: Catalog, code: str) -> None:
     try:
         catalog.language(code)
     except UnknownLanguageError as exc:
+        import difflib  # only a misspelt request pays for suggestions
+
         codes = [lang.code for lang in catalog.languages]
         close = difflib.get_close_matches(code.strip().lower(), codes, n=3, cutoff=0.5)
         hint = f"did you mean {', '.join(close)}?" if close else exc.hint
@@ -71,6 +71,8 @@ def validate_request(request: Request, catalog: Catalog) -> None:
         by_lower = {k.lower(): k for k in known}
         for lic in ids:
             if lic not in known:
+                import difflib
+
                 close = difflib.get_close_matches(lic.lower(), list(by_lower), n=3, cutoff=0.5)
                 fix = [by_lower[c] for c in close]
                 hint = (

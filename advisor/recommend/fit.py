@@ -24,7 +24,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from advisor.estimate import _training_share, kv_element_bytes
 from advisor.estimate.constants import (
@@ -121,8 +121,7 @@ def training_bytes(arch: ModelArch, setup: EstimateSetup) -> tuple[int, int]:
 # ----------------------------------------------------------------------------- serving
 
 
-@dataclass(frozen=True)
-class ServeFit:
+class ServeFit(NamedTuple):
     """The serving configuration chosen for a model."""
 
     precision: Precision
@@ -145,8 +144,7 @@ class ServeFit:
         return self.target.memory_bytes - self.memory_bytes
 
 
-@dataclass(frozen=True)
-class Shortfall:
+class Shortfall(NamedTuple):
     """Why nothing fitted: the smallest need found, against the memory it had to fit in."""
 
     what: str
@@ -297,8 +295,7 @@ def _offload_fit(
 # ----------------------------------------------------------------------------- fine-tuning
 
 
-@dataclass(frozen=True)
-class TrainFit:
+class TrainFit(NamedTuple):
     """A fine-tuning plan that fits."""
 
     method: Method

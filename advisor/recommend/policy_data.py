@@ -9,7 +9,6 @@ augmentation entry. A broken file raises ``CatalogError`` naming the problem.
 
 from __future__ import annotations
 
-import tomllib
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
@@ -220,13 +219,22 @@ def parse_policy(data: dict[str, Any]) -> Policy:
 
 def read_policy(path: Path) -> Policy:
     """Read and validate a policy file; ``CatalogError`` names what is wrong."""
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except OSError as exc:
-        raise CatalogError(f"cannot read policy file {path}: {exc}", "reinstall advisor") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"policy file {path} is not valid TOML: {exc}", None) from exc
+    from advisor.tomlcache import cached_toml
+
+    def parse() -> dict[str, Any]:
+        import tomllib  # on a cache miss only
+
+        try:
+            with path.open("rb") as handle:
+                return tomllib.load(handle)
+        except OSError as exc:
+            raise CatalogError(
+                f"cannot read policy file {path}: {exc}", "reinstall advisor"
+            ) from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise CatalogError(f"policy file {path} is not valid TOML: {exc}", None) from exc
+
+    data = cached_toml(path, parse)  # validated below every time
     try:
         return parse_policy(data)
     except ValidationError as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from advisor.catalog.store import Catalog
 from advisor.models.catalog import ModelSpec, QualitySignal, TaskInfo
@@ -17,8 +17,7 @@ from advisor.recommend.fit import ServeFit, TrainFit
 from advisor.recommend.weights import Policy
 
 
-@dataclass(frozen=True)
-class QualityScore:
+class QualityScore(NamedTuple):
     """The quality part of one model, and the published score it rests on (if any)."""
 
     score: float
@@ -26,8 +25,7 @@ class QualityScore:
     metric: str | None
 
 
-@dataclass(frozen=True)
-class Parts:
+class Parts(NamedTuple):
     """Score parts, each 0..1, and the weighted total."""
 
     quality: float

@@ -6,11 +6,9 @@ loop reads attributes, not dictionaries. Every number's rationale is in the TOML
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from advisor.errors import CatalogError
 from advisor.models.estimate import Precision
@@ -19,8 +17,7 @@ from advisor.models.task import Task
 RANKING_FILE = "ranking.toml"
 
 
-@dataclass(frozen=True)
-class Weights:
+class Weights(NamedTuple):
     """Share of each score part in the total (they add up to 1)."""
 
     quality: float
@@ -30,8 +27,7 @@ class Weights:
     license: float
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(NamedTuple):
     """Everything ``ranking.toml`` holds."""
 
     gpu_headroom: float
@@ -79,8 +75,8 @@ def parse_policy(data: dict[str, Any]) -> Policy:
         fit, serving, weights = data["fit"], data["serving"], data["weights"]
         quality, speed, lic = data["quality"], data["speed"], data["license"]
         fs = data["fit_score"]
-        w = Weights(**{k: float(weights[k]) for k in Weights.__dataclass_fields__})
-        if abs(sum(vars(w).values()) - 1.0) > 1e-6:
+        w = Weights(**{k: float(weights[k]) for k in Weights._fields})
+        if abs(sum(w) - 1.0) > 1e-6:
             raise ValueError("[weights] must add up to 1")
         return Policy(
             gpu_headroom=float(fit["gpu_headroom"]),
@@ -130,9 +126,15 @@ def policy(path: Path | None = None) -> Policy:
         from advisor.paths import catalog_dir
 
         path = catalog_dir() / "recommend" / RANKING_FILE
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise CatalogError(f"cannot read {path}: {exc}", "reinstall advisor") from None
-    return parse_policy(data)
+    from advisor.tomlcache import cached_toml
+
+    def parse() -> dict[str, Any]:
+        import tomllib  # on a cache miss only
+
+        try:
+            with path.open("rb") as handle:
+                return tomllib.load(handle)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise CatalogError(f"cannot read {path}: {exc}", "reinstall advisor") from None
+
+    return parse_policy(cached_toml(path, parse))  # parse_policy checks it every time

@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from advisor.cli import main
-from advisor.paths import catalog_dir
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "catalog"
-
-
-def make_root(tmp: Path, *model_files: Path) -> Path:
-    """A catalog folder: shipped licences/tasks/languages plus ``model_files`` under models/."""
-    root = tmp / "catalog"
-    (root / "models").mkdir(parents=True)
-    for name in ("licenses.toml", "tasks.toml", "languages.toml"):
-        shutil.copy(catalog_dir() / name, root / name)
-    for path in model_files or (FIXTURES / "good" / "models" / "good.toml",):
-        shutil.copy(path, root / "models" / path.name)
-    return root
+from tests.catalog_support import FIXTURES, make_root
 
 
 @pytest.fixture

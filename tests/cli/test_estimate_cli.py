@@ -205,6 +205,15 @@ def test_catalog_id_and_known_repo_resolve(capsys: pytest.CaptureFixture[str]) -
 
 
 @pytest.mark.usefixtures("fake_catalog")
-def test_unknown_repo_id_says_hub_is_not_available(capsys: pytest.CaptureFixture[str]) -> None:
-    assert "Hub" in _bad(capsys, "some-org/not-in-catalog", "--cpu-only")
+def test_unknown_repo_id_offline_is_one_line_runtime_failure(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Tests run with HF_HUB_OFFLINE=1: a repo id nobody cached is a runtime failure (exit 1)
+    # that says what to do, while a bare unknown id is a usage error (exit 2).
+    code = main(["estimate", "some-org/not-in-catalog", "--cpu-only"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert "offline mode is on" in err
     assert "no catalog model" in _bad(capsys, "no-such-model", "--cpu-only")

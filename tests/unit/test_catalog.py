@@ -12,20 +12,8 @@ from advisor.errors import CatalogError, UnknownLanguageError, UnknownModelError
 from advisor.models.arch import ArchType
 from advisor.models.catalog import Origin
 from advisor.models.task import Task
-from advisor.paths import catalog_dir, user_catalog_dir
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "catalog"
-
-
-def make_root(tmp: Path, *model_files: Path) -> Path:
-    """A catalog folder: shipped licences/tasks/languages plus ``model_files`` under models/."""
-    root = tmp / "catalog"
-    (root / "models").mkdir(parents=True)
-    for name in ("licenses.toml", "tasks.toml", "languages.toml"):
-        shutil.copy(catalog_dir() / name, root / name)
-    for path in model_files or (FIXTURES / "good" / "models" / "good.toml",):
-        shutil.copy(path, root / "models" / path.name)
-    return root
+from advisor.paths import user_catalog_dir
+from tests.catalog_support import FIXTURES, make_root
 
 
 def test_records_get_commercial_use_from_their_licence(tmp_path: Path) -> None:

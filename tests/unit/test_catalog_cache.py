@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import tomllib
 from pathlib import Path
 
@@ -11,20 +10,8 @@ import pytest
 
 from advisor.catalog import load_catalog
 from advisor.catalog.cache import CACHE_NAME
-from advisor.paths import cache_dir, catalog_dir
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "catalog"
-
-
-def make_root(tmp: Path, *model_files: Path) -> Path:
-    """A catalog folder: shipped licences/tasks/languages plus ``model_files`` under models/."""
-    root = tmp / "catalog"
-    (root / "models").mkdir(parents=True)
-    for name in ("licenses.toml", "tasks.toml", "languages.toml"):
-        shutil.copy(catalog_dir() / name, root / name)
-    for path in model_files or (FIXTURES / "good" / "models" / "good.toml",):
-        shutil.copy(path, root / "models" / path.name)
-    return root
+from advisor.paths import cache_dir
+from tests.catalog_support import make_root
 
 
 def _no_toml(monkeypatch: pytest.MonkeyPatch) -> None:

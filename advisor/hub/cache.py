@@ -1,0 +1,72 @@
+"""advisor's own cache of Hub answers: one JSON file per (endpoint, repo, revision).
+
+Files live under ``advisor.paths.cache_dir()/hub``; each holds a ``HubModel`` with the time it
+was fetched. An entry younger than the TTL is reused without any request; an older one is only
+used when the Hub cannot be asked (offline, unreachable). Writes are atomic (a temporary file
+renamed into place), so a crash or a parallel run never leaves half a file. Tokens are never
+part of an entry: ``HubModel`` has no field that could hold one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from advisor.hub.types import HubModel
+
+
+def folder() -> Path:
+    """``cache_dir()/hub``."""
+    from advisor.paths import cache_dir
+
+    return cache_dir() / "hub"
+
+
+def entry_path(endpoint: str, repo_id: str, revision: str | None) -> Path:
+    """The file for one look-up (repo ids are case-sensitive on the Hub, so is the key)."""
+    key = f"{endpoint}\n{repo_id}\n{revision or 'main'}".encode()
+    safe = repo_id.replace("/", "--")
+    return folder() / f"{safe}--{hashlib.sha256(key).hexdigest()[:16]}.json"
+
+
+def read(
+    endpoint: str, repo_id: str, revision: str | None, *, max_age_s: float | None
+) -> HubModel | None:
+    """The cached answer, if there is one no older than ``max_age_s`` (None: any age).
+
+    A missing, unreadable or outdated-format file is a miss, never an error.
+    """
+    path = entry_path(endpoint, repo_id, revision)
+    try:
+        model = HubModel.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError, ValueError):
+        return None
+    if model.repo_id != repo_id:
+        return None
+    if max_age_s is not None and time.time() - (model.fetched_at or 0.0) > max_age_s:
+        return None
+    return model.model_copy(update={"origin": "advisor-cache"})
+
+
+def write(model: HubModel) -> None:
+    """Store ``model`` (best effort: a read-only home only costs the next look-up)."""
+    path = entry_path(model.endpoint, model.repo_id, model.revision)
+    data = model.model_dump_json(indent=1).encode()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        Path(tmp).replace(path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            Path(tmp).unlink()
