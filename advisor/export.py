@@ -287,9 +287,21 @@ def _readme(plan: ExportPlan, files: list[str]) -> str:
     return "\n".join(lines)
 
 
-def write_exports(plan: ExportPlan, directory: Path, *, force: bool = False) -> list[Path]:
-    """Write the files for ``plan`` into ``directory``; the paths written, in order."""
+REPORT_FILE = "report.json"
+
+
+def write_exports(
+    plan: ExportPlan, directory: Path, *, force: bool = False, report_json: str | None = None
+) -> list[Path]:
+    """Write the files for ``plan`` into ``directory``; the paths written, in order.
+
+    ``report_json`` (the recommend document, as ``--json`` prints it) is written as
+    ``report.json`` beside the configs. Every target is checked before anything is written:
+    existing files without ``force`` raise ``ExportError`` naming them all.
+    """
     contents: dict[str, str] = {}
+    if report_json is not None:
+        contents[REPORT_FILE] = report_json if report_json.endswith("\n") else report_json + "\n"
     if plan.settings is not None:
         contents["train.py"] = train_script(plan)
         contents["training.yaml"] = _training_yaml(plan)

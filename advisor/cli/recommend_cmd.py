@@ -46,7 +46,23 @@ def register(sub: Any) -> None:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--task", required=True, help="chat, translation, text-classification, ...")
+    add_request_flags(p)
+    add_hardware_flags(p)
+    p.add_argument("--json", action="store_true", help="print the recommend JSON document")
+    p.add_argument("--export", type=Path, metavar="DIR",
+                   help="write training and serving configs for the top pick into DIR")  # fmt: skip
+    p.add_argument("--force", action="store_true", help="let --export overwrite files")
+    p.set_defaults(handler=handle)
+
+
+def add_request_flags(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, task_required: bool = True
+) -> None:
+    """The flags that describe a request, shared with ``advisor tui`` (where all are optional
+    and a missing ``--task`` means the last request)."""
+    p = parser
+    p.add_argument("--task", required=task_required, default=None,
+                   help="chat, translation, text-classification, ...")  # fmt: skip
     p.add_argument("--data", type=_count, default=0, metavar="N",
                    help="training data in the task's unit: 0, 800, 5k, 1.2M")  # fmt: skip
     p.add_argument("--data-unit", choices=["examples", "tokens", "hours", "images"],
@@ -66,12 +82,23 @@ def register(sub: Any) -> None:
     p.add_argument("--goal", choices=["serve", "fine-tune", "both"], default="both")
     p.add_argument("--top", type=positive_int, default=5, metavar="K",
                    help="how many models to recommend (default 5)")  # fmt: skip
-    add_hardware_flags(p)
-    p.add_argument("--json", action="store_true", help="print the recommend JSON document")
-    p.add_argument("--export", type=Path, metavar="DIR",
-                   help="write training and serving configs for the top pick into DIR")  # fmt: skip
-    p.add_argument("--force", action="store_true", help="let --export overwrite files")
-    p.set_defaults(handler=handle)
+
+
+REQUEST_FLAGS = (
+    "task",
+    "data",
+    "data_unit",
+    "source_lang",
+    "target_lang",
+    "languages",
+    "license",
+    "context",
+    "min_tokens_per_s",
+    "budget",
+    "goal",
+    "top",
+)
+"""Destinations of the flags ``add_request_flags`` adds."""
 
 
 def _count(text: str) -> int:
@@ -131,12 +158,13 @@ def handle(args: argparse.Namespace) -> int:
 
 def _export(report: Report, directory: Path, force: bool, *, quiet: bool) -> None:
     from advisor.export import write_exports
+    from advisor.models.documents import document_json
     from advisor.recommend.explain import export_plan
 
     plan = export_plan(report)
     if plan is None:
         note("nothing to export: no model was recommended")
         return
-    written = write_exports(plan, directory, force=force)
+    written = write_exports(plan, directory, force=force, report_json=document_json(report))
     if not quiet or written:
         note(f"wrote {len(written)} file(s) to {directory}")

@@ -145,7 +145,12 @@ class Recommendation(Frozen):
     fine_tuning: FineTuning | None = Field(description="null when the strategy trains nothing.")
     settings: TrainingSettings | None
     reasons: list[str]
-    downloaded: bool | None = Field(default=None, description="In the local Hub cache.")
+    downloaded: bool | None = Field(
+        default=None, description="Weights already in the local Hugging Face cache."
+    )
+    size_on_disk_bytes: int | None = Field(
+        default=None, description="What the cached repo takes on disk; null if not downloaded."
+    )
 
 
 class Excluded(Frozen):

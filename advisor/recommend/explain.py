@@ -7,10 +7,12 @@ that figure is within the headroom.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 from advisor.estimate import estimate
+from advisor.hub.types import LocalModel
 from advisor.models.arch import ModelArch
 from advisor.models.catalog import ModelSpec
 from advisor.models.estimate import Method, Precision, Runtime
@@ -239,13 +241,17 @@ def reasons(c: Candidate, inf: Inference | None, ft: FineTuning | None) -> list[
     return out
 
 
-def recommendation(rank: int, c: Candidate, task: Task, tokens: int) -> Recommendation:
-    """The report entry of a ranked candidate."""
+def recommendation(
+    rank: int, c: Candidate, task: Task, tokens: int, local: Mapping[str, LocalModel]
+) -> Recommendation:
+    """The report entry of a ranked candidate; ``local`` is the user's Hugging Face cache,
+    keyed by lower-case repo id (``advisor.hub.local_models``)."""
     assert c.parts is not None and c.quality is not None
     inf = inference(c.model, c, task)
     ft = fine_tuning(c, tokens)
     p = c.parts
     q = c.quality
+    cached = local.get(c.model.hf_repo.lower()) if c.model.hf_repo else None
     return Recommendation(
         rank=rank,
         model=model_ref(c.model, task),
@@ -268,6 +274,8 @@ def recommendation(rank: int, c: Candidate, task: Task, tokens: int) -> Recommen
         fine_tuning=ft,
         settings=c.settings,
         reasons=reasons(c, inf, ft),
+        downloaded=cached is not None,
+        size_on_disk_bytes=cached.size_bytes if cached is not None else None,
     )
 
 
@@ -284,11 +292,12 @@ def excluded(
     )
 
 
-def export_plan(report: Report) -> ExportPlan | None:
-    """What ``advisor.export.write_exports`` needs about the top pick (None: no pick)."""
-    if not report.recommendations:
+def export_plan(report: Report, rec: Recommendation | None = None) -> ExportPlan | None:
+    """What ``advisor.export.write_exports`` needs about ``rec`` (default: the top pick; None
+    when nothing was recommended)."""
+    if rec is None and not report.recommendations:
         return None
-    top = report.recommendations[0]
+    top = rec if rec is not None else report.recommendations[0]
     inf, ft = top.inference, top.fine_tuning
     approach = report.strategy.approach
     settings = top.settings if approach.trains else None

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from advisor.catalog.store import Catalog
 from advisor.errors import ConfigError, InvalidValueError
+from advisor.hub.local import local_models
 from advisor.models.arch import ModelArch
 from advisor.models.catalog import ModelSpec, TaskInfo
 from advisor.models.estimate import Method
@@ -207,7 +208,12 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
     top = candidates[: request.top]
     for c in top:
         _grow(c, request.task, data.examples, cpu_t)
-    recs = [explain.recommendation(i + 1, c, request.task, data.tokens) for i, c in enumerate(top)]
+    # Scans folder names only (no huggingface_hub import): a few ms for a large cache.
+    local = {repo.lower(): found for repo, found in local_models().items()}
+    recs = [
+        explain.recommendation(i + 1, c, request.task, data.tokens, local)
+        for i, c in enumerate(top)
+    ]
     for i, c in enumerate(candidates[request.top :], start=request.top + 1):
         assert c.parts is not None
         excluded.append(

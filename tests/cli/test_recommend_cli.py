@@ -103,6 +103,18 @@ def test_export_writes_files_and_never_overwrites_without_force(
     assert (target / "serve.sh").read_text() == before
 
 
+def test_export_writes_the_report_that_json_prints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "run"
+    args = ["recommend", "--task", "chat", "--data", "5k", *HW, "--json"]
+    assert main([*args, "--export", str(target)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    saved = json.loads((target / "report.json").read_text())
+    assert saved == printed
+    assert next(iter(saved)) == "schema_version"
+
+
 def test_json_path_imports_neither_rich_nor_the_hub(tmp_path: Path) -> None:
     code = (
         "import sys, io, contextlib\n"

@@ -1,0 +1,1 @@
+"""Screens of the advisor app: main (hardware, request, results), model detail, help."""
