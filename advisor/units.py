@@ -67,3 +67,16 @@ def format_count(n: float | None) -> str:
             value = n / size
             return f"{value:.1f}{unit}" if value < 100 else f"{value:.0f}{unit}"
     return f"{n:.0f}"
+
+
+def format_hours(hours: float | None, unknown: str = "unknown") -> str:
+    """A duration for people: ``2.4 h``, ``35 min``, ``40 s``, ``3.2 days``."""
+    if hours is None:
+        return unknown
+    if hours >= 48:
+        return f"{hours / 24:.1f} days"
+    if hours >= 1:
+        return f"{hours:.1f} h"
+    if hours * 60 >= 1:
+        return f"{hours * 60:.0f} min"
+    return f"{max(hours * 3600, 1):.0f} s"

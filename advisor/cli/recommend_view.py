@@ -10,7 +10,7 @@ from rich.table import Table
 
 from advisor.cli.output import stdout_console
 from advisor.models.report import Recommendation, Report
-from advisor.units import format_bytes, format_count
+from advisor.units import format_bytes, format_count, format_hours
 
 WHY_NOT_SHOWN = 12
 """Excluded models listed by name; the rest are counted (all are in --json)."""
@@ -37,7 +37,7 @@ def _training(rec: Recommendation) -> str:
     ft = rec.fine_tuning
     if ft is None:
         return "-"
-    hours = f", {ft.hours_per_epoch:.1f} h/ep" if ft.hours_per_epoch is not None else ""
+    hours = f", {format_hours(ft.hours_per_epoch)}/epoch" if ft.hours_per_epoch is not None else ""
     cost = f", ${ft.cost_usd_per_epoch:,.0f}/ep" if ft.cost_usd_per_epoch is not None else ""
     return f"{ft.method.value} {ft.engine} {format_bytes(ft.memory_bytes)}{hours}{cost}"
 

@@ -202,6 +202,13 @@ class MetricInfo(Frozen):
     direction: Literal["higher", "lower"] = Field(description="Which way is better.")
     unit: str | None = Field(default=None, description="percent, score, ...")
     synonyms: list[str] = Field(default_factory=list, description="Other ids meaning the same.")
+    per_benchmark: bool = Field(
+        default=False,
+        description=(
+            "Values depend on the test set (BLEU on newstest vs Tatoeba, WER on clean vs noisy"
+            " audio): only signals with the same benchmark text are compared."
+        ),
+    )
     source: str
 
 

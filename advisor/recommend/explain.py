@@ -31,7 +31,7 @@ from advisor.models.report import (
 from advisor.models.task import Task
 from advisor.recommend.fit import ServeFit, Shortfall, TrainFit
 from advisor.recommend.rank import Parts, QualityScore
-from advisor.units import format_bytes
+from advisor.units import format_bytes, format_hours
 
 
 @dataclass
@@ -223,7 +223,9 @@ def reasons(c: Candidate, inf: Inference | None, ft: FineTuning | None) -> list[
             f" ({inf.headroom_fraction:.0%} kept free){speed}"
         )
     if ft is not None:
-        when = f", {ft.hours_per_epoch:.2f} h/epoch" if ft.hours_per_epoch is not None else ""
+        when = (
+            f", {format_hours(ft.hours_per_epoch)}/epoch" if ft.hours_per_epoch is not None else ""
+        )
         out.append(
             f"fine-tunes with {ft.method.value} ({ft.engine}, {ft.devices} device(s)):"
             f" {gib(ft.memory_bytes)} per device, batch {ft.batch_size} ×"

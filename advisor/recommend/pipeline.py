@@ -228,6 +228,11 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
         r.fine_tuning is not None and r.fine_tuning.cost_usd_per_epoch is None for r in recs
     ):
         warnings.append("--budget not checked where the GPU has no known hourly price")
+    if request.task == Task.TRANSLATION and not (request.source_lang and request.target_lang):
+        warnings.append(
+            "no language pair given: models were not checked for the languages you need;"
+            " pass --source-lang and --target-lang (ISO 639 codes)"
+        )
     return Report(
         request=request,
         hardware=hardware,

@@ -50,9 +50,15 @@ def quality_scores(
 ) -> dict[str, QualityScore]:
     """Quality of each model: the mean percentile of its published scores among the candidates
     that report the same task metric (ties share the percentile), blended with the size prior
-    (``signal_share``); without a score, the discounted size prior."""
+    (``signal_share``); without a comparable score, the discounted size prior.
+
+    Scores are compared within a group: the metric, and for ``per_benchmark`` metrics (BLEU,
+    WER, ...) also the benchmark text, since a BLEU on Tatoeba says nothing against a BLEU on
+    newstest. A model alone in its group sits at the middle (0.5), except in a per-benchmark
+    group: a BLEU on a test set nobody else reports is no evidence at all, and is ignored.
+    """
     metrics = list(info.metrics) if info is not None else []
-    values: dict[str, dict[str, tuple[float, QualitySignal]]] = {m: {} for m in metrics}
+    groups: dict[tuple[str, str], dict[str, tuple[float, QualitySignal]]] = {}
     canonical: dict[str, str | None] = {}
     for model in models:
         for signal in model.quality:
@@ -60,25 +66,30 @@ def quality_scores(
                 known = catalog.metric(signal.metric)
                 canonical[signal.metric] = known.id if known is not None else None
             metric_id = canonical[signal.metric]
-            if metric_id is not None and metric_id in values and model.id not in values[metric_id]:
-                values[metric_id][model.id] = (signal.value, signal)
+            if metric_id is None or metric_id not in metrics:
+                continue
+            metric_info = catalog.metric(metric_id)
+            per_benchmark = metric_info is not None and metric_info.per_benchmark
+            bench = " ".join(signal.benchmark.lower().split()) if per_benchmark else ""
+            groups.setdefault((metric_id, bench), {}).setdefault(model.id, (signal.value, signal))
     percentiles: dict[str, list[float]] = {}
-    first: dict[str, tuple[str, QualitySignal]] = {}
-    for metric in metrics:
-        table = values[metric]
-        if not table:
+    first: dict[str, tuple[int, str, QualitySignal]] = {}
+    for (metric, bench), table in groups.items():
+        n = len(table)
+        if n < 2 and bench:
             continue
         info_m = catalog.metric(metric)
         higher = info_m is None or info_m.direction == "higher"
         ordered = sorted(v for v, _ in table.values())
-        n = len(ordered)
+        order = metrics.index(metric)
         for model_id, (value, signal) in table.items():
             below = _count_below(ordered, value)
             equal = _count_equal(ordered, value, below)
             better_than = below if higher else n - below - equal
             pct = 0.5 if n == 1 else (better_than + (equal - 1) / 2) / (n - 1)
             percentiles.setdefault(model_id, []).append(pct)
-            first.setdefault(model_id, (metric, signal))
+            if model_id not in first or order < first[model_id][0]:
+                first[model_id] = (order, metric, signal)
     out: dict[str, QualityScore] = {}
     for model in models:
         prior = size_prior(model, pol)
@@ -86,7 +97,7 @@ def quality_scores(
         if pcts:
             signal_part = sum(pcts) / len(pcts)
             score = pol.signal_share * signal_part + (1 - pol.signal_share) * prior
-            metric, signal = first[model.id]
+            _, metric, signal = first[model.id]
             out[model.id] = QualityScore(score, signal, metric)
         else:
             out[model.id] = QualityScore(pol.unknown_discount * prior, None, None)

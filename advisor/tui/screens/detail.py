@@ -26,7 +26,7 @@ from advisor.models.report import FineTuning, Inference, Recommendation, Report
 from advisor.tui.messages import ExportRequested
 from advisor.tui.present import NOT_APPLICABLE, UNKNOWN, quality_text
 from advisor.tui.widgets.memory_bar import MemoryBar
-from advisor.units import format_bytes, format_count
+from advisor.units import format_bytes, format_count, format_hours
 
 
 def _headline(rec: Recommendation) -> Text:
@@ -74,7 +74,7 @@ def _tuning(tune: FineTuning, epochs: int | None) -> Text:
     )
     if tune.cpu_offload_bytes:
         text.append(f"; {format_bytes(tune.cpu_offload_bytes)} offloaded to system RAM")
-    hours = format_hours(tune.hours_per_epoch)
+    hours = format_hours(tune.hours_per_epoch, UNKNOWN)
     cost = UNKNOWN if tune.cost_usd_per_epoch is None else f"${tune.cost_usd_per_epoch:,.2f}"
     speed = UNKNOWN if tune.train_tokens_per_s is None else f"{tune.train_tokens_per_s:,.0f}"
     planned = f" (plan: {epochs} epoch{'' if epochs == 1 else 's'})" if epochs else ""
@@ -84,17 +84,6 @@ def _tuning(tune: FineTuning, epochs: int | None) -> Text:
         text.append(f"\n  {mark} {tried.method.value}: {format_bytes(tried.memory_bytes)} —")
         text.append(f" {tried.detail}")
     return text
-
-
-def format_hours(hours: float | None) -> str:
-    """A duration for people: ``2.4 h``, ``35 min``, ``40 s``; ``?`` when unknown."""
-    if hours is None:
-        return UNKNOWN
-    if hours >= 1:
-        return f"{hours:.1f} h"
-    if hours * 60 >= 1:
-        return f"{hours * 60:.0f} min"
-    return f"{max(hours * 3600, 1):.0f} s"
 
 
 def _settings_table(settings: TrainingSettings) -> Table:

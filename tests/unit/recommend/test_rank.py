@@ -69,3 +69,24 @@ def test_ranks_are_consecutive_and_the_same_on_every_run(catalog: Catalog) -> No
     ]
     totals = [r.score.total for r in first.recommendations]
     assert totals == sorted(totals, reverse=True)
+
+
+def test_scores_on_different_test_sets_are_not_compared(catalog: Catalog) -> None:
+    """BLEU on Tatoeba against BLEU on newstest says nothing: neither model gains from it."""
+    pol = policy()
+    info = catalog.task_info(Task.TRANSLATION)
+    base = catalog.get("nllb-200-distilled-600m")
+
+    def with_bleu(model_id: str, bleu: float, test_set: str):  # type: ignore[no-untyped-def]
+        signal = QualitySignal(metric="bleu", value=bleu, benchmark=test_set, source="s")
+        return base.model_copy(update={"id": model_id, "quality": [signal]})
+
+    a = with_bleu("a", 40.0, "newstest2019 en-de")
+    b = with_bleu("b", 20.0, "Tatoeba-test eng-zho")
+    none = base.model_copy(update={"id": "none", "quality": []})
+    scores = quality_scores([a, b, none], info, catalog, pol)
+    assert scores["a"].score == scores["b"].score == scores["none"].score
+    c = with_bleu("c", 30.0, "newstest2019  EN-DE")  # same test set, spelled loosely
+    scores = quality_scores([a, b, c, none], info, catalog, pol)
+    assert scores["a"].score > scores["c"].score
+    assert scores["b"].score == scores["none"].score

@@ -156,3 +156,13 @@ def test_library_call_is_the_package_itself(catalog: Catalog) -> None:
 
     report = advisor.recommend(Request(task=Task.EMBEDDINGS), RTX4090, catalog)
     assert report.recommendations
+
+
+def test_translation_without_a_pair_says_languages_were_not_checked() -> None:
+    hw = apply_whatif(WhatIf(gpus=["RTX 4090"]), HardwareProfile(ram_bytes=64 * 2**30))
+    unchecked = recommend(Request(task="translation"), hardware=hw)
+    assert any("--source-lang" in w for w in unchecked.warnings)
+    checked = recommend(
+        Request(task="translation", source_lang="en", target_lang="de"), hardware=hw
+    )
+    assert not any("--source-lang" in w for w in checked.warnings)
