@@ -26,11 +26,8 @@ from pydantic import Field
 from advisor.errors import InvalidValueError, UnknownGpuError
 from advisor.gpus import find_gpu
 from advisor.models.base import Frozen
-from advisor.models.hardware import GpuInfo, GpuSpec, HardwareProfile, Vendor
+from advisor.models.hardware import MAX_GPUS, GpuInfo, GpuSpec, HardwareProfile, Vendor
 from advisor.units import GIB
-
-MAX_GPUS = 1024
-"""Largest device count a what-if accepts (per --gpu and for --gpu-count)."""
 
 _EXAMPLE = 'write e.g. "RTX 4090", "2x RTX 4090" or "H100 x8"'
 _PREFIX = re.compile(r"^\s*(?P<n>[+-]?\d+)\s*[x×*]\s*(?P<name>.*)$", re.IGNORECASE)
@@ -180,7 +177,7 @@ def apply_whatif(whatif: WhatIf, host: HardwareProfile) -> HardwareProfile:
     (a generic device with unknown speed), from ``--cpu-only`` (none), or, with only
     ``--gpu-count``, from the host's single GPU group; RAM comes from ``--ram``, else from a
     unified-memory GPU's memory, else from the host. Raises InvalidValueError for contradictory
-    flags, counts outside 1..1024 and sizes that are not positive; UnknownGpuError for unknown
+    flags, counts outside 1..MAX_GPUS and sizes that are not positive; UnknownGpuError for unknown
     GPU names.
     """
     if whatif.is_empty():

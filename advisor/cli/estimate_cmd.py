@@ -35,7 +35,7 @@ examples:
   advisor estimate llama-3.1-8b-instruct --gpu "RTX 4090"
   advisor estimate ./my-model/config.json --mode training --method qlora --precision nf4
   advisor estimate mistral-7b-v0.1 --precision gguf-q4_k_m --runtime llama.cpp --seq 4096 --gen 512
-  advisor estimate llama-3.1-70b-instruct --mode training --gpus 8 --zero 3 --gpu H100 --json
+  advisor estimate llama-3.1-70b-instruct --mode training --gpus 8 --zero 3 --gpu "8x H100" --json
 """
 
 

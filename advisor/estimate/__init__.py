@@ -8,6 +8,7 @@ formula and constant cites its source in the module that holds it (``constants``
 from __future__ import annotations
 
 from advisor._callable import make_module_callable
+from advisor.errors import EstimateError
 from advisor.estimate.constants import (
     ALLOCATOR_SLACK_FRACTION,
     CUDA_CONTEXT_BYTES,
@@ -190,6 +191,7 @@ def estimate(
     """
     notes: list[str] = list(arch.notes)
     target = _pick_gpu(hardware, gpu)
+    _check_devices(arch, setup, target)
     d = dims(arch)
     layers = d.layers if d else 1
     logits: float = 0
@@ -279,6 +281,31 @@ def estimate(
         headroom_bytes=headroom,
         assumptions=notes,
     )
+
+
+def _check_devices(arch: ModelArch, setup: EstimateSetup, gpu: GpuInfo | None) -> None:
+    """Set-ups no engine can run: more GPUs than the hardware has for ZeRO/FSDP or tensor
+    parallelism to shard over, or a tensor-parallel degree that does not divide the attention
+    heads (vLLM and TensorRT-LLM split whole heads across GPUs)."""
+    sharded = setup.zero is not None or setup.fsdp or setup.gpus > 1
+    if gpu is not None and sharded and setup.gpus > gpu.count:
+        engine = (
+            f"ZeRO-{setup.zero}" if setup.zero is not None else "FSDP" if setup.fsdp else
+            "tensor parallelism" if setup.mode is Mode.INFERENCE else "data parallelism"
+        )  # fmt: skip
+        raise EstimateError(
+            f"--gpus {setup.gpus} asks {engine} to use more GPUs than the {gpu.count} the"
+            " hardware has",
+            f"use --gpus {gpu.count} or less, or plan for a bigger machine"
+            f" (--gpu '{setup.gpus}x NAME')",
+        )
+    heads = arch.num_attention_heads
+    if setup.mode is Mode.INFERENCE and setup.gpus > 1 and heads and heads % setup.gpus:
+        raise EstimateError(
+            f"tensor parallelism over {setup.gpus} GPUs cannot split the {heads} attention"
+            " heads evenly",
+            "use a --gpus that divides the head count",
+        )
 
 
 def _fits(

@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 
 from advisor.errors import InvalidValueError
 from advisor.models.base import Frozen
+from advisor.models.hardware import MAX_GPUS
 
 
 class Mode(StrEnum):
@@ -188,6 +189,11 @@ class EstimateSetup(Frozen):
             raise _fail(f"LoRA rank must be at least 1, got {self.lora_rank}", "try 8, 16 or 64")
         if self.gpus < 1:
             raise _fail(f"GPU count must be at least 1, got {self.gpus}", "use --gpus 1 or more")
+        if self.gpus > MAX_GPUS:
+            raise _fail(
+                f"--gpus {self.gpus} is more than the {MAX_GPUS} GPUs advisor plans for",
+                "check the count",
+            )
         if self.tensor_parallel < 1 or self.gpus % self.tensor_parallel:
             raise _fail(
                 f"tensor parallel degree {self.tensor_parallel} must divide {self.gpus} GPUs",

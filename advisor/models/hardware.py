@@ -13,6 +13,11 @@ from pydantic import Field
 
 from advisor.models.base import Frozen
 
+MAX_GPUS = 131_072
+"""Largest GPU count advisor plans for (what-ifs and estimates). The biggest training clusters
+reported hold on the order of 10^5 GPUs (Llama 3 405B trained on up to 16,384 H100s, arXiv
+2407.21783 §3.3); beyond that a count is a typo, not a plan."""
+
 
 class Vendor(StrEnum):
     """Who made the accelerator."""

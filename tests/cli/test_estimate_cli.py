@@ -217,3 +217,19 @@ def test_unknown_repo_id_offline_is_one_line_runtime_failure(
     assert len(err.strip().splitlines()) == 1
     assert "offline mode is on" in err
     assert "no catalog model" in _bad(capsys, "no-such-model", "--cpu-only")
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--mode", "training", "--zero", "3", "--gpus", "16", "--gpu", "8x H100"], "the 8"),
+        (["--mode", "training", "--fsdp", "--gpus", "4", "--gpu", "2x A100"], "FSDP"),
+        (["--mode", "training", "--zero", "2", "--gpus", "1000000"], "131072"),
+        (["--gpus", "3", "--gpu", "4x A100"], "attention heads"),
+    ],
+)
+def test_more_gpus_than_can_be_used_is_one_line(
+    capsys: pytest.CaptureFixture[str], args: list[str], needle: str
+) -> None:
+    config = CONFIGS / "meta-llama__Llama-2-7b-hf" / "config.json"
+    assert needle in _bad(capsys, str(config), *args)

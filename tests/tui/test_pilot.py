@@ -305,7 +305,7 @@ def test_whatif_gpu_from_catalog_and_bad_count(make_app: MakeApp) -> None:
             await pilot.press("0")
             await settle(pilot)
             assert count.has_class("-error")
-            assert "GPU count must be 1 to 1024" in _shown(app, "#whatif-error")
+            assert "GPU count must be 1 to 131072" in _shown(app, "#whatif-error")
             await pilot.press("backspace", "4")
             await settle(pilot)
             assert app.hardware is not None and app.hardware.gpu_count == 4

@@ -18,11 +18,11 @@ from textual.lazy import Lazy
 from textual.widgets import Button, Checkbox, Collapsible, Input, Label, Select, Static
 
 from advisor.errors import InvalidValueError
-from advisor.models.hardware import GpuSpec, HardwareProfile
+from advisor.models.hardware import MAX_GPUS, GpuSpec, HardwareProfile
 from advisor.tui.messages import WhatIfEdited
 from advisor.tui.widgets.request_form import show_error
 from advisor.units import format_bytes, parse_count, parse_gib
-from advisor.whatif import MAX_GPUS, WhatIf
+from advisor.whatif import WhatIf
 
 
 def describe_hardware(profile: HardwareProfile | None) -> Text:
