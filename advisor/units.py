@@ -62,10 +62,15 @@ def format_count(n: float | None) -> str:
     """Short count: ``8.0B``, ``335M``, ``12k``; ``unknown`` for None."""
     if n is None:
         return "unknown"
-    for unit, size in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("k", 1e3)):
+    units = (("T", 1e12), ("B", 1e9), ("M", 1e6), ("k", 1e3))
+    for index, (unit, size) in enumerate(units):
         if abs(n) >= size:
             value = n / size
-            return f"{value:.1f}{unit}" if value < 100 else f"{value:.0f}{unit}"
+            text = f"{value:.1f}{unit}" if value < 100 else f"{value:.0f}{unit}"
+            if text.startswith("1000") and index > 0:  # 999.9M rounds up: say 1.0B
+                bigger, bigger_size = units[index - 1]
+                return f"{n / bigger_size:.1f}{bigger}"
+            return text
     return f"{n:.0f}"
 
 

@@ -100,7 +100,9 @@ def _check(path: Path | None, user_dir: Path | None) -> tuple[int, list[Problem]
 
     root = catalog_dir() if path is None else path
     if not root.exists():
-        raise CatalogError(
+        from advisor.errors import InvalidValueError
+
+        raise InvalidValueError(
             f"no such catalog file or folder: {root}", "pass a catalog folder or a .toml file"
         )
     catalog, problems = build(sources_for(root, user_dir), arithmetic=True)

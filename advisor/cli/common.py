@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import TypeVar
 
+from advisor.errors import InvalidValueError
 from advisor.models.hardware import HardwareProfile
 from advisor.units import parse_count, parse_gib
+
+T = TypeVar("T")
 
 
 def add_hardware_flags(parser: argparse.ArgumentParser) -> None:
@@ -47,13 +52,29 @@ def hardware_from_args(args: argparse.Namespace) -> HardwareProfile:
     return apply_whatif(whatif, detect(gpus=not replaces_gpus))
 
 
+def argtype(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """An argparse ``type`` from a parser that raises ``InvalidValueError``: argparse then names
+    the flag in the one-line error (``argument --vram: memory must be ...``), exit 2."""
+
+    def convert(text: str) -> T:
+        try:
+            return parse(text)
+        except InvalidValueError as exc:
+            raise argparse.ArgumentTypeError(exc.one_line()) from None
+
+    convert.__name__ = parse.__name__.strip("_")  # argparse shows it for other failures
+    return convert
+
+
+@argtype
 def _positive_int(text: str) -> int:
     value = parse_count(text, "count")
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
+        raise InvalidValueError(f"must be at least 1, got {text!r}")
     return value
 
 
+@argtype
 def _gib(text: str) -> float:
     return parse_gib(text)
 
@@ -63,6 +84,7 @@ def positive_int(text: str) -> int:
     return _positive_int(text)
 
 
+@argtype
 def non_negative_int(text: str) -> int:
     """argparse type: an integer >= 0 (accepts 5k, 1.2M)."""
     return parse_count(text)

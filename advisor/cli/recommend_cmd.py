@@ -14,7 +14,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from advisor.cli.common import add_hardware_flags, hardware_from_args, positive_int
+from advisor.cli.common import add_hardware_flags, argtype, hardware_from_args, positive_int
 from advisor.cli.exit import ExitCode
 from advisor.cli.output import note, print_document
 from advisor.errors import InvalidValueError
@@ -101,10 +101,12 @@ REQUEST_FLAGS = (
 """Destinations of the flags ``add_request_flags`` adds."""
 
 
+@argtype
 def _count(text: str) -> int:
-    return parse_count(text, "--data")
+    return parse_count(text, "data size")
 
 
+@argtype
 def _positive_float(text: str) -> float:
     cleaned = text.strip().lstrip("$").replace(",", "")
     try:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from advisor.catalog import validate_catalog
-from advisor.errors import CatalogError
+from advisor.errors import InvalidValueError
 from advisor.models.catalog import Problem
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "catalog"
@@ -104,6 +104,9 @@ _class_name = "UNet2DConditionModel"
     assert problems[0].model == "unet-thing"
 
 
-def test_missing_path_is_a_catalog_error(tmp_path: Path) -> None:
-    with pytest.raises(CatalogError):
+def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    # A path the user typed that does not exist is a usage error (exit 2), not a broken catalog.
+    with pytest.raises(InvalidValueError) as caught:
         validate_catalog(tmp_path / "nope.toml", user_dir=None)
+    assert caught.value.exit_code == 2
+    assert "nope.toml" in caught.value.message

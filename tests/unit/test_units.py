@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from advisor.errors import InvalidValueError
-from advisor.units import format_hours, parse_count, parse_gib
+from advisor.units import format_count, format_hours, parse_count, parse_gib
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,12 @@ def test_gib() -> None:
 )  # fmt: skip
 def test_durations_read_naturally(hours: float | None, text: str) -> None:
     assert format_hours(hours) == text
+
+
+@pytest.mark.parametrize(
+    ("n", "text"),
+    [(None, "unknown"), (999_885_952, "1.0B"), (494_032_768, "494M"), (8_030_261_248, "8.0B"),
+     (134_515_008, "135M"), (12_000, "12.0k"), (950, "950"), (999_999, "1.0M")],
+)  # fmt: skip
+def test_counts_read_naturally(n: float | None, text: str) -> None:
+    assert format_count(n) == text
