@@ -184,9 +184,13 @@ def plan_strategy(
             approach = chosen
         else:
             unknown = approach.method is not None and approach.method not in fits
+            method = approach.method.value if approach.method else None
+            label = approach.value if method in (None, approach.value) else (
+                f"{approach.value} ({method} fine-tuning)"
+            )  # fmt: skip
             reasons.append(
-                f"{approach.value} ({approach.method.value if approach.method else '-'})"
-                + (" fit not checked: no hardware estimate" if unknown else " fits the hardware")
+                label
+                + (": fit not checked, no hardware estimate" if unknown else " fits the hardware")
             )
 
     if knowledge_heavy and approach.trains:
