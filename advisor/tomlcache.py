@@ -12,15 +12,14 @@ read or write the cache is ignored. Only data that survives a JSON round trip un
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from advisor.__about__ import __version__
+from advisor.atomic import write_atomic
 
 FORMAT = "1"
 """Bumped when the cached layout changes without a version change (development trees)."""
@@ -57,23 +56,7 @@ def _write(file: Path, key: str, data: dict[str, Any]) -> None:
         text = json.dumps(data, allow_nan=False, ensure_ascii=False)
     except (TypeError, ValueError):
         return  # dates, times or NaN: not stored, parsed every time instead
-    tmp_name: str | None = None
-    try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        import tempfile  # writing is the rare case: a warm start only reads
-
-        fd, tmp_name = tempfile.mkstemp(prefix=".toml-", suffix=".tmp", dir=file.parent)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(key.encode() + b"\n")
-            handle.write(text.encode())
-        Path(tmp_name).replace(file)
-        tmp_name = None
-    except OSError:
-        pass
-    finally:
-        if tmp_name is not None:
-            with contextlib.suppress(OSError):
-                Path(tmp_name).unlink()
+    write_atomic(file, key.encode() + b"\n" + text.encode())
 
 
 def cached_toml(path: Path, parse: Callable[[], dict[str, Any]]) -> dict[str, Any]:

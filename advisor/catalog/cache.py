@@ -9,15 +9,14 @@ cache is ignored: the catalog is then simply parsed again.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from advisor.__about__ import __version__
+from advisor.atomic import write_atomic
 from advisor.catalog.store import Catalog
 
 CACHE_NAME = "catalog.json"
@@ -57,20 +56,4 @@ def write(folder: Path, key: str, catalog: Catalog) -> None:
     writable (read-only home, full disk)."""
     if not key:
         return
-    tmp_name: str | None = None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        import tempfile  # writing is the rare case: a warm start only reads
-
-        fd, tmp_name = tempfile.mkstemp(prefix=".catalog-", suffix=".tmp", dir=folder)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(key.encode() + b"\n")
-            handle.write(catalog.model_dump_json().encode())
-        Path(tmp_name).replace(folder / CACHE_NAME)
-        tmp_name = None
-    except OSError:
-        pass
-    finally:
-        if tmp_name is not None:
-            with contextlib.suppress(OSError):
-                Path(tmp_name).unlink()
+    write_atomic(folder / CACHE_NAME, key.encode() + b"\n" + catalog.model_dump_json().encode())

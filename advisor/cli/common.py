@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from advisor.errors import InvalidValueError
 from advisor.models.hardware import HardwareProfile
 from advisor.units import parse_count, parse_gib
 
 T = TypeVar("T")
+
+if TYPE_CHECKING:
+    from advisor.whatif import WhatIf
 
 
 def add_hardware_flags(parser: argparse.ArgumentParser) -> None:
@@ -34,18 +37,25 @@ def add_hardware_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--cpu-only", action="store_true", help="plan for no GPU at all")
 
 
-def hardware_from_args(args: argparse.Namespace) -> HardwareProfile:
-    """Detect the machine, or build the what-if the flags describe."""
-    from advisor.hardware import detect
-    from advisor.whatif import WhatIf, apply_whatif
+def whatif_from_args(args: argparse.Namespace) -> WhatIf:
+    """The what-if the hardware flags describe (empty when none was given)."""
+    from advisor.whatif import WhatIf
 
-    whatif = WhatIf(
+    return WhatIf(
         gpus=list(args.gpu),
         gpu_count=args.gpu_count,
         vram_gib=args.vram,
         ram_gib=args.ram,
         cpu_only=args.cpu_only,
     )
+
+
+def hardware_from_args(args: argparse.Namespace) -> HardwareProfile:
+    """Detect the machine, or build the what-if the flags describe."""
+    from advisor.hardware import detect
+    from advisor.whatif import apply_whatif
+
+    whatif = whatif_from_args(args)
     if whatif.is_empty():
         return detect()
     replaces_gpus = bool(whatif.gpus) or whatif.vram_gib is not None or whatif.cpu_only

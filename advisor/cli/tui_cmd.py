@@ -74,8 +74,7 @@ def request_from_args(args: argparse.Namespace) -> Request:
 
 def handle(args: argparse.Namespace) -> int:
     """Open the app, or print the report when stdout is not a terminal."""
-    from advisor.cli.common import hardware_from_args
-    from advisor.whatif import WhatIf
+    from advisor.cli.common import hardware_from_args, whatif_from_args
 
     request = request_from_args(args)
     if not sys.stdout.isatty():
@@ -84,13 +83,7 @@ def handle(args: argparse.Namespace) -> int:
 
         render(recommend(request, hardware_from_args(args)))
         return ExitCode.OK
-    whatif = WhatIf(
-        gpus=list(args.gpu),
-        gpu_count=args.gpu_count,
-        vram_gib=args.vram,
-        ram_gib=args.ram,
-        cpu_only=args.cpu_only,
-    )
+    whatif = whatif_from_args(args)
     # Flags are checked here (exit 2 before the screen changes); detection waits for the app.
     hardware = None if whatif.is_empty() else hardware_from_args(args)
     from advisor.tui.app import create_app

@@ -9,15 +9,13 @@ part of an entry: ``HubModel`` has no field that could hold one.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-import tempfile
 import time
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from advisor.atomic import write_atomic
 from advisor.hub.types import HubModel
 
 
@@ -58,15 +56,4 @@ def write(model: HubModel) -> None:
     """Store ``model`` (best effort: a read-only home only costs the next look-up)."""
     path = entry_path(model.endpoint, model.repo_id, model.revision)
     data = model.model_dump_json(indent=1).encode()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        Path(tmp).replace(path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            Path(tmp).unlink()
+    write_atomic(path, data)

@@ -9,15 +9,13 @@ Saving never raises either; losing the memory of the last request is not worth a
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from advisor.atomic import write_atomic
 from advisor.errors import AdvisorError
 from advisor.models.request import Request
 from advisor.paths import advisor_home
@@ -50,17 +48,4 @@ def save_last_request(request: Request, path: Path | None = None) -> bool:
     """Remember ``request``; returns False (and writes nothing) when the home is not writable."""
     target = state_path() if path is None else path
     text = json.dumps({"version": _VERSION, "request": request.model_dump(mode="json")}, indent=2)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tui-state-", suffix=".tmp", dir=target.parent)
-    except OSError:
-        return False
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        Path(tmp).replace(target)
-    except OSError:
-        with contextlib.suppress(OSError):
-            Path(tmp).unlink()
-        return False
-    return True
+    return write_atomic(target, text.encode("utf-8"))
