@@ -7,26 +7,9 @@ defaults for keys a config leaves out are those of the family's ``configuration_
 
 from __future__ import annotations
 
-from typing import Any
-
 from advisor.estimate.decoders import DEC, finish
 from advisor.estimate.params import Block, ConfigReader, attention, dense_stack, mlp, norm, shape
 from advisor.models.arch import ArchType, ModelArch, ModuleShape
-
-
-def _facts(b: Block, layers: int, vocab: int, tied: bool, positions: int | None) -> dict[str, Any]:
-    return {
-        "num_layers": layers,
-        "hidden_size": b.hidden,
-        "intermediate_size": b.intermediate,
-        "num_attention_heads": b.heads,
-        "num_key_value_heads": b.kv_heads,
-        "head_dim": b.head_dim,
-        "vocab_size": vocab,
-        "max_position_embeddings": positions,
-        "tie_word_embeddings": tied,
-        "gated_mlp": b.gated,
-    }
 
 
 def starcoder2(r: ConfigReader, model_type: str) -> ModelArch:
@@ -54,7 +37,7 @@ def starcoder2(r: ConfigReader, model_type: str) -> ModelArch:
     window = r.num("sliding_window")
     return finish(
         model_type, ArchType.DECODER, mods,
-        **_facts(b, layers, vocab, tied, r.num("max_position_embeddings")),
+        **b.facts(layers, vocab, r.num("max_position_embeddings"), tied),
         sliding_window=window, sliding_window_layers=layers if window else None,
     )  # fmt: skip
 
@@ -92,7 +75,7 @@ def opt(r: ConfigReader, model_type: str) -> ModelArch:
     tied = r.flag("tie_word_embeddings", True)
     if not tied:
         mods.append(shape("lm_head", "lm_head", emb, vocab, 1, stack=DEC))
-    return finish(model_type, ArchType.DECODER, mods, **_facts(b, layers, vocab, tied, positions))
+    return finish(model_type, ArchType.DECODER, mods, **b.facts(layers, vocab, positions, tied))
 
 
 def bloom(r: ConfigReader, model_type: str) -> ModelArch:
@@ -117,7 +100,7 @@ def bloom(r: ConfigReader, model_type: str) -> ModelArch:
     ]
     if not tied:
         mods.append(shape("lm_head", "lm_head", hidden, vocab, 1, stack=DEC))
-    return finish(model_type, ArchType.DECODER, mods, **_facts(b, layers, vocab, tied, None))
+    return finish(model_type, ArchType.DECODER, mods, **b.facts(layers, vocab, None, tied))
 
 
 def gptj(r: ConfigReader, model_type: str) -> ModelArch:
@@ -142,7 +125,7 @@ def gptj(r: ConfigReader, model_type: str) -> ModelArch:
     if not tied:
         mods.append(shape("lm_head", "lm_head", hidden, vocab, 1, bias=True, stack=DEC))
     positions = r.num("n_positions", "max_position_embeddings")
-    return finish(model_type, ArchType.DECODER, mods, **_facts(b, layers, vocab, tied, positions))
+    return finish(model_type, ArchType.DECODER, mods, **b.facts(layers, vocab, positions, tied))
 
 
 def llama4_text(r: ConfigReader, model_type: str) -> ModelArch:
@@ -194,7 +177,7 @@ def llama4_text(r: ConfigReader, model_type: str) -> ModelArch:
     notes = (f"attention is chunked to {chunk} tokens on 3 of every 4 layers",) if chunk else ()
     return finish(
         model_type, ArchType.DECODER, mods, active_exclude=exclude, notes=notes,
-        **_facts(b, layers, vocab, tied, r.num("max_position_embeddings")),
+        **b.facts(layers, vocab, r.num("max_position_embeddings"), tied),
         num_experts=experts, experts_per_token=top_k, moe_intermediate_size=width,
         moe_layers=moe_layers, num_shared_experts=1,
     )  # fmt: skip

@@ -9,7 +9,6 @@ are not counted, except a ViT whose ``architectures`` names ``ViTForImageClassif
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from advisor.estimate.decoders import finish
 from advisor.estimate.params import Block, ConfigReader, dense_stack, norm, shape
@@ -28,20 +27,6 @@ def _bert_block(r: ConfigReader, hidden: int, heads: int) -> Block:
         o="attention.output.dense", up="intermediate.dense", down="output.dense",
         qkv_bias=True, o_bias=True, mlp_bias=True, norm_bias=True,
     )  # fmt: skip
-
-
-def _facts(b: Block, layers: int, vocab: int | None, positions: int | None) -> dict[str, Any]:
-    return {
-        "num_layers": layers,
-        "hidden_size": b.hidden,
-        "intermediate_size": b.intermediate,
-        "num_attention_heads": b.heads,
-        "num_key_value_heads": b.kv_heads,
-        "head_dim": b.head_dim,
-        "vocab_size": vocab,
-        "max_position_embeddings": positions,
-        "gated_mlp": b.gated,
-    }
 
 
 def bert(r: ConfigReader, model_type: str) -> ModelArch:
@@ -64,7 +49,7 @@ def bert(r: ConfigReader, model_type: str) -> ModelArch:
         *dense_stack(b, layers, ENC),
         shape("pooler.dense", "other", hidden, hidden, 1, bias=True, stack=ENC),
     ]
-    return finish(model_type, ArchType.ENCODER, mods, **_facts(b, layers, vocab, positions))
+    return finish(model_type, ArchType.ENCODER, mods, **b.facts(layers, vocab, positions))
 
 
 def distilbert(r: ConfigReader, model_type: str) -> ModelArch:
@@ -86,7 +71,7 @@ def distilbert(r: ConfigReader, model_type: str) -> ModelArch:
         norm("embeddings.LayerNorm", hidden, 1, bias=True, stack=ENC),
         *dense_stack(b, layers, ENC),
     ]
-    return finish(model_type, ArchType.ENCODER, mods, **_facts(b, layers, vocab, positions))
+    return finish(model_type, ArchType.ENCODER, mods, **b.facts(layers, vocab, positions))
 
 
 def deberta_v2(r: ConfigReader, model_type: str) -> ModelArch:
@@ -138,7 +123,7 @@ def deberta_v2(r: ConfigReader, model_type: str) -> ModelArch:
             shape("conv", "other", hidden * kernel, hidden, 1, bias=True, stack=ENC),
             norm("conv.LayerNorm", hidden, 1, bias=True, stack=ENC),
         ]
-    return finish(model_type, ArchType.ENCODER, mods, **_facts(b, layers, vocab, positions))
+    return finish(model_type, ArchType.ENCODER, mods, **b.facts(layers, vocab, positions))
 
 
 def modernbert(r: ConfigReader, model_type: str) -> ModelArch:
@@ -167,7 +152,7 @@ def modernbert(r: ConfigReader, model_type: str) -> ModelArch:
         norm("mlp_norm", hidden, layers, bias=norm_bias, stack=ENC),
         norm("final_norm", hidden, 1, bias=norm_bias, stack=ENC),
     ]
-    facts = _facts(b, layers, vocab, r.num("max_position_embeddings"))
+    facts = b.facts(layers, vocab, r.num("max_position_embeddings"))
     return finish(model_type, ArchType.ENCODER, mods, **facts)
 
 
@@ -233,7 +218,7 @@ def vit(r: ConfigReader, model_type: str) -> ModelArch:
         mods.append(shape("classifier", "other", b.hidden, n, 1, bias=True, stack=ENC))
     else:
         mods.append(shape("pooler.dense", "other", b.hidden, b.hidden, 1, bias=True, stack=ENC))
-    return finish(model_type, ArchType.VISION, mods, **_facts(b, layers, None, None))
+    return finish(model_type, ArchType.VISION, mods, **b.facts(layers, None, None))
 
 
 CLIP_TEXT_DEFAULTS = {
@@ -282,7 +267,7 @@ def clip(r: ConfigReader, model_type: str) -> ModelArch:
         shape("text_projection", "other", th, proj, 1, stack="projector"),
         shape("logit_scale", "other", 1, 1, 1, stack="projector"),
     ]
-    return finish(model_type, ArchType.ENCODER, mods, **_facts(tb, tlayers, vocab, positions))
+    return finish(model_type, ArchType.ENCODER, mods, **tb.facts(tlayers, vocab, positions))
 
 
 def mpnet(r: ConfigReader, model_type: str) -> ModelArch:
@@ -305,7 +290,7 @@ def mpnet(r: ConfigReader, model_type: str) -> ModelArch:
         shape("relative_attention_bias", "other", buckets, heads, 1, stack=ENC),
         shape("pooler.dense", "other", hidden, hidden, 1, bias=True, stack=ENC),
     ]
-    return finish(model_type, ArchType.ENCODER, mods, **_facts(b, layers, vocab, positions))
+    return finish(model_type, ArchType.ENCODER, mods, **b.facts(layers, vocab, positions))
 
 
 def electra(r: ConfigReader, model_type: str) -> ModelArch:
@@ -337,4 +322,4 @@ def electra(r: ConfigReader, model_type: str) -> ModelArch:
             shape("discriminator_predictions.dense_prediction", "other", hidden, 1, 1,
                   bias=True, stack="head"),
         ]  # fmt: skip
-    return finish(model_type, ArchType.ENCODER, mods, **_facts(b, layers, vocab, positions))
+    return finish(model_type, ArchType.ENCODER, mods, **b.facts(layers, vocab, positions))

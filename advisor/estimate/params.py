@@ -86,6 +86,15 @@ class ConfigReader:
         where = f"{self.source}:{key}" if self.source else key
         return ConfigReader(value, where)
 
+    def int_list(self, key: str, default: list[int]) -> list[int]:
+        """A list of whole numbers (stage depths, conv widths), ``default`` when absent."""
+        value = self.config.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
+            raise self._fail(f"{key!r} should be a list of whole numbers, got {value!r}")
+        return value
+
 
 def shape(
     name: str,
@@ -146,6 +155,25 @@ class Block:
     head_norms: int = 0
     cross_attention: bool = False
     v_head_dim: int | None = None
+
+    def facts(
+        self, layers: int, vocab: int | None, positions: int | None, tied: bool | None = None
+    ) -> dict[str, Any]:
+        """The ``ModelArch`` fields a stack of ``layers`` such blocks fixes."""
+        facts: dict[str, Any] = {
+            "num_layers": layers,
+            "hidden_size": self.hidden,
+            "intermediate_size": self.intermediate,
+            "num_attention_heads": self.heads,
+            "num_key_value_heads": self.kv_heads,
+            "head_dim": self.head_dim,
+            "vocab_size": vocab,
+            "max_position_embeddings": positions,
+            "gated_mlp": self.gated,
+        }
+        if tied is not None:
+            facts["tie_word_embeddings"] = tied
+        return facts
 
 
 def attention(b: Block, count: int, stack: str | None, prefix: str = "") -> list[ModuleShape]:

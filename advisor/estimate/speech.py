@@ -16,15 +16,6 @@ from advisor.models.arch import ArchType, ModelArch, ModuleShape
 ENC = "encoder"
 
 
-def _ints(r: ConfigReader, key: str, default: list[int]) -> list[int]:
-    value = r.config.get(key)
-    if value is None:
-        return default
-    if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
-        raise r._fail(f"{key!r} should be a list of whole numbers, got {value!r}")
-    return value
-
-
 def wav2vec2(r: ConfigReader, model_type: str) -> ModelArch:
     """wav2vec 2.0 base/large (and fine-tuned CTC checkpoints).
 
@@ -36,8 +27,8 @@ def wav2vec2(r: ConfigReader, model_type: str) -> ModelArch:
     layers = r.req("num_hidden_layers")
     heads = r.req("num_attention_heads")
     inter = r.req("intermediate_size")
-    dims = _ints(r, "conv_dim", [512] * 7)
-    kernels = _ints(r, "conv_kernel", [10, 3, 3, 3, 3, 2, 2])
+    dims = r.int_list("conv_dim", [512] * 7)
+    kernels = r.int_list("conv_kernel", [10, 3, 3, 3, 3, 2, 2])
     conv_bias = r.flag("conv_bias", False)
     group_norm = (r.text("feat_extract_norm") or "group") == "group"
     pos_kernel = r.num("num_conv_pos_embeddings", default=128) or 128

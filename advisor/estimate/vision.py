@@ -36,15 +36,6 @@ def _labels(r: ConfigReader, fallback: int) -> tuple[int, str | None]:
     return fallback, f"the config lists no labels; a {fallback}-class head is assumed"
 
 
-def _list(r: ConfigReader, key: str, default: list[int]) -> list[int]:
-    value = r.config.get(key)
-    if value is None:
-        return default
-    if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
-        raise r._fail(f"{key!r} should be a list of whole numbers, got {value!r}")
-    return value
-
-
 def _vision(model_type: str, mods: list[ModuleShape], notes: list[str], **facts: Any) -> ModelArch:
     return finish(model_type, ArchType.VISION, mods, notes=tuple(notes), **facts)
 
@@ -123,8 +114,8 @@ def resnet_backbone(
 def resnet(r: ConfigReader, model_type: str) -> ModelArch:
     """ResNet (``modeling_resnet.py``); ``ResNetForImageClassification`` adds a biased linear
     classifier on the last stage's width."""
-    widths = _list(r, "hidden_sizes", [256, 512, 1024, 2048])
-    depths = _list(r, "depths", [3, 4, 6, 3])
+    widths = r.int_list("hidden_sizes", [256, 512, 1024, 2048])
+    depths = r.int_list("depths", [3, 4, 6, 3])
     bottleneck = (r.text("layer_type") or "bottleneck") == "bottleneck"
     stem = r.num("embedding_size", default=64) or 64
     mods = resnet_backbone(r.num("num_channels", default=3) or 3, stem, widths, depths,
@@ -142,8 +133,8 @@ def convnext(r: ConfigReader, model_type: str) -> ModelArch:
     stem with LayerNorm, stages of blocks (7×7 depthwise convolution, LayerNorm, 4× inverted
     bottleneck of linears, LayerScale), a LayerNorm + 2×2 convolution between stages, a final
     LayerNorm and, for classification, a biased linear head."""
-    widths = _list(r, "hidden_sizes", [96, 192, 384, 768])
-    depths = _list(r, "depths", [3, 3, 9, 3])
+    widths = r.int_list("hidden_sizes", [96, 192, 384, 768])
+    depths = r.int_list("depths", [3, 3, 9, 3])
     patch = r.num("patch_size", default=4) or 4
     scale = (r.config.get("layer_scale_init_value") or 1e-6) > 0
     mods = [_conv("patch_embeddings", r.num("num_channels", default=3) or 3, widths[0], patch,
@@ -180,11 +171,11 @@ def segformer(r: ConfigReader, model_type: str) -> ModelArch:
     all-MLP decode head (one linear per stage to ``decoder_hidden_size``, a 1×1 fuse convolution
     without bias, BatchNorm, a 1×1 classifier)."""
     n = r.num("num_encoder_blocks", default=4) or 4
-    depths = _list(r, "depths", [2, 2, 2, 2])
-    widths = _list(r, "hidden_sizes", [32, 64, 160, 256])
-    srs = _list(r, "sr_ratios", [8, 4, 2, 1])
-    patches = _list(r, "patch_sizes", [7, 3, 3, 3])
-    ratios = _list(r, "mlp_ratios", [4, 4, 4, 4])
+    depths = r.int_list("depths", [2, 2, 2, 2])
+    widths = r.int_list("hidden_sizes", [32, 64, 160, 256])
+    srs = r.int_list("sr_ratios", [8, 4, 2, 1])
+    patches = r.int_list("patch_sizes", [7, 3, 3, 3])
+    ratios = r.int_list("mlp_ratios", [4, 4, 4, 4])
     c_in = r.num("num_channels", default=3) or 3
     mods: list[ModuleShape] = []
     for i in range(n):
@@ -234,8 +225,8 @@ def detr(r: ConfigReader, model_type: str) -> ModelArch:
     sub = r.sub("backbone_config")
     name = r.text("backbone") or "resnet50"
     if sub is not None:
-        widths = _list(sub, "hidden_sizes", [256, 512, 1024, 2048])
-        depths = _list(sub, "depths", [3, 4, 6, 3])
+        widths = sub.int_list("hidden_sizes", [256, 512, 1024, 2048])
+        depths = sub.int_list("depths", [3, 4, 6, 3])
         bottleneck = (sub.text("layer_type") or "bottleneck") == "bottleneck"
     elif name in RESNET_DEPTHS:
         depths = RESNET_DEPTHS[name]
