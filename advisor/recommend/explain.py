@@ -195,6 +195,11 @@ def model_ref(model: ModelSpec, task: Task) -> ModelRef:
     )
 
 
+READING_TOKENS_PER_S = 5.0
+"""About the pace of silent reading: 238 words/min (Brysbaert 2019, "How many words do we read
+per minute?", J. Memory and Language 109) is ~4 words/s, ~5 tokens/s at ~1.3 tokens a word."""
+
+
 def reasons(c: Candidate, inf: Inference | None, ft: FineTuning | None) -> list[str]:
     """Why the model ranks where it does, one short line per fact."""
     out: list[str] = []
@@ -222,6 +227,12 @@ def reasons(c: Candidate, inf: Inference | None, ft: FineTuning | None) -> list[
             f" {gib(inf.device_memory_bytes)}, {gib(inf.headroom_bytes)} left"
             f" ({inf.headroom_fraction:.0%} kept free){speed}"
         )
+        tps = inf.decode_tokens_per_s
+        if tps is not None and tps < READING_TOKENS_PER_S:
+            out.append(
+                f"generates ~{tps:.1f} tokens/s, slower than people read"
+                f" (~{READING_TOKENS_PER_S:g} tokens/s); --min-tokens-per-s sets a floor"
+            )
     if ft is not None:
         when = (
             f", {format_hours(ft.hours_per_epoch)}/epoch" if ft.hours_per_epoch is not None else ""
