@@ -26,7 +26,6 @@ from advisor.models.hardware import HardwareProfile
 from advisor.models.request import Request
 from advisor.tui import messages as msg
 from advisor.tui.request_builder import FieldErrors, build_request, field_of_error
-from advisor.tui.screens.detail import DetailScreen
 from advisor.tui.screens.help import HelpScreen, binding_rows
 from advisor.tui.screens.main import MainScreen
 from advisor.tui.widgets.results_table import ResultsTable
@@ -280,6 +279,7 @@ class AdvisorApp(App[None]):
     @on(msg.ModelChosen)
     def _model_chosen(self, message: msg.ModelChosen) -> None:
         from advisor.tui.present import find_recommendation
+        from advisor.tui.screens.detail import DetailScreen  # its rich tables cost ~40 ms to load
 
         if self.report is None or self.hardware is None:
             return
@@ -302,6 +302,8 @@ class AdvisorApp(App[None]):
 
     def action_help(self) -> None:
         """Open the help screen listing every binding."""
+        from advisor.tui.screens.detail import DetailScreen
+
         if isinstance(self.screen, HelpScreen):
             return
         groups = [
