@@ -127,9 +127,9 @@ def native_dtype(model: HubModel) -> Dtype | None:
         value = config.get(key)
         if isinstance(value, str) and value in _DTYPES:
             return _DTYPES[value]
-    if model.params_by_dtype:
-        top = max(model.params_by_dtype, key=lambda k: model.params_by_dtype[k])  # type: ignore[index]
-        return _DTYPES.get(top)
+    counts = model.params_by_dtype
+    if counts:
+        return _DTYPES.get(max(counts, key=counts.__getitem__))
     return None
 
 

@@ -24,7 +24,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, NotRequired, TypedDict
 
 from advisor.estimate import _training_share, kv_element_bytes
 from advisor.estimate.constants import (
@@ -326,21 +326,31 @@ class TrainFit(NamedTuple):
         return hours * g.hourly_usd * self.setup.gpus
 
 
-def method_fields(method: Method, lora_rank: int) -> dict[str, object]:
+class MethodFields(TypedDict):
+    """The ``EstimateSetup`` fields a fine-tuning method fixes."""
+
+    mode: Mode
+    method: Method
+    mixed_precision: bool
+    precision: Precision
+    optimizer: NotRequired[Optimizer]
+    lora_rank: NotRequired[int]
+
+
+def method_fields(method: Method, lora_rank: int) -> MethodFields:
     """How each method is run: bf16 weights with fp32 masters / adapters (mixed precision,
     the HF Trainer ``bf16=True`` recipe); QLoRA on an NF4 base with paged AdamW (QLoRA
     paper, arXiv 2305.14314 §3); freeze trains the top quarter of the layers."""
-    base: dict[str, object] = {"mode": Mode.TRAINING, "method": method, "mixed_precision": True}
+    fields = MethodFields(
+        mode=Mode.TRAINING, method=method, mixed_precision=True, precision=Precision.BF16
+    )
     if method is Method.QLORA:
-        return {
-            **base,
-            "precision": Precision.NF4,
-            "optimizer": Optimizer.PAGED_ADAMW,
-            "lora_rank": lora_rank,
-        }
-    if method is Method.LORA:
-        return {**base, "precision": Precision.BF16, "lora_rank": lora_rank}
-    return {**base, "precision": Precision.BF16}
+        fields["precision"] = Precision.NF4
+        fields["optimizer"] = Optimizer.PAGED_ADAMW
+        fields["lora_rank"] = lora_rank
+    elif method is Method.LORA:
+        fields["lora_rank"] = lora_rank
+    return fields
 
 
 def _layouts(method: Method, count: int) -> list[tuple[str, dict[str, object]]]:
@@ -385,7 +395,7 @@ def train_fit(
             misses.append((method, Shortfall("QLoRA needs a GPU (bitsandbytes)", 0, 0, 0)))
             continue
         fields = method_fields(method, lora_rank)
-        base = weights_bytes(arch, fields["precision"])  # type: ignore[arg-type]
+        base = weights_bytes(arch, fields["precision"])
         best: Shortfall | None = None
         layouts = [("cpu", {"gpus": 1})] if on_cpu else _layouts(method, device.count)
         for engine, layout in layouts:

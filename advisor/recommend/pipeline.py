@@ -19,6 +19,7 @@ from advisor.models.catalog import ModelSpec, TaskInfo
 from advisor.models.estimate import Method
 from advisor.models.hardware import HardwareProfile
 from advisor.models.policy import Approach, Strategy, TrainingSettings
+from advisor.models.policy import Goal as PolicyGoal
 from advisor.models.report import DataSize, Excluded, Headroom, Report
 from advisor.models.request import Goal, Request
 from advisor.models.task import Task
@@ -82,6 +83,14 @@ def data_size(request: Request, info: TaskInfo, pol: Policy) -> tuple[DataSize, 
     return ds, seq
 
 
+POLICY_GOAL: dict[Goal, PolicyGoal] = {
+    Goal.SERVE: "serve",
+    Goal.FINE_TUNE: "fine-tune",
+    Goal.BOTH: "both",
+}
+"""The request's goal as the strategy planner spells it."""
+
+
 @lru_cache(maxsize=4096)
 def _strategy(
     task: Task,
@@ -90,7 +99,7 @@ def _strategy(
     task_model: bool,
     knowledge: bool,
     fits: frozenset[tuple[Method, bool]],
-    goal: str,
+    goal: PolicyGoal,
     has_gpu: bool,
     note: str | None,
 ) -> Strategy:
@@ -101,7 +110,7 @@ def _strategy(
         task_model=task_model,
         knowledge_heavy=knowledge,
         fits=dict(fits),
-        goal=goal,  # type: ignore[arg-type]
+        goal=goal,
         has_gpu=has_gpu,
         data_note=note,
     )
@@ -204,7 +213,7 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
             rank.license_part(c.model, pol),
             pol,
         )
-    candidates.sort(key=lambda c: rank.order_key(c.model.id, c.parts))  # type: ignore[arg-type]
+    candidates.sort(key=_order)
     top = candidates[: request.top]
     for c in top:
         _grow(c, request.task, data.examples, cpu_t)
@@ -269,7 +278,7 @@ def _plan_training(
     """Strategy → fine-tuning fit along its chain → strategy with what fits → settings."""
     task_model = is_task_model(model, request.task)
     args = (request.task, data.examples, model.params, task_model, info.knowledge_heavy)
-    goal = request.goal.value
+    goal = POLICY_GOAL[request.goal]
     wanted = _strategy(*args, frozenset(), goal, has_gpu, data.conversion)
     chain = CHAINS.get(wanted.approach, ())
     fit: TrainFit | None = None
@@ -362,6 +371,11 @@ def _training_exclusion(request: Request, c: explain.Candidate, tokens: int) -> 
     return None
 
 
+def _order(c: explain.Candidate) -> tuple[float, str]:
+    assert c.parts is not None, "every candidate is scored before sorting"
+    return rank.order_key(c.model.id, c.parts)
+
+
 def _fallback_strategy(request: Request, info: TaskInfo, data: DataSize, has_gpu: bool) -> Strategy:
     """The strategy when no model is recommended: what the data alone calls for."""
     return _strategy(
@@ -371,7 +385,7 @@ def _fallback_strategy(request: Request, info: TaskInfo, data: DataSize, has_gpu
         False,
         info.knowledge_heavy,
         frozenset(),
-        request.goal.value,
+        POLICY_GOAL[request.goal],
         has_gpu,
         data.conversion,
     )
