@@ -140,9 +140,12 @@ def training_settings(
     reasons["augmentation"] = f"{aug.rationale} ({aug.source})"
 
     if approach is Approach.QLORA:
-        optimizer = Optimizer.PAGED_ADAMW_8BIT
+        # The same optimizer the memory plan sized (recommend.fit.method_fields).
+        optimizer = Optimizer.PAGED_ADAMW
         reasons["optimizer"] = (
-            "paged 8-bit AdamW, as in QLoRA: absorbs memory spikes (https://arxiv.org/abs/2305.14314)"
+            "paged AdamW with 32-bit states, the QLoRA reference script's default: paging"
+            " absorbs memory spikes (https://arxiv.org/abs/2305.14314,"
+            " https://github.com/artidoro/qlora)"
         )
     else:
         optimizer = Optimizer.ADAMW

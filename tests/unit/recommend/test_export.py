@@ -85,7 +85,7 @@ def test_qlora_export_is_runnable_python_with_settings_and_reasons(tmp_path: Pat
     compile(script, "train.py", "exec")
     assert "SFTTrainer" in script and "LoraConfig" in script and "BitsAndBytesConfig" in script
     assert "learning_rate=0.0002,  # LoRA/QLoRA" in script
-    assert "QUANTIZE_4BIT = True" in script and "paged_adamw_8bit" in script
+    assert "QUANTIZE_4BIT = True" in script and "paged_adamw_32bit" in script
     serve = (tmp_path / "out" / "serve.sh").read_text()
     assert "vllm serve meta-llama/Llama-3.1-8B-Instruct" in serve and "--quantization awq" in serve
 
