@@ -85,6 +85,7 @@ __all__ = [
     "training_activation_bytes",
     "training_flops_per_token",
     "training_logits_bytes",
+    "training_share",
     "training_state",
     "weights_bytes",
 ]
@@ -136,7 +137,9 @@ def _adapter_activation_bytes(arch: ModelArch, setup: EstimateSetup, e: float) -
     return per_layer / layers * saved_layers * tokens
 
 
-def _training_share(arch: ModelArch, setup: EstimateSetup, notes: list[str]) -> DeviceShare:
+def training_share(arch: ModelArch, setup: EstimateSetup, notes: list[str]) -> DeviceShare:
+    """Per-device memory parts of a training set-up (weights, states, activations, logits),
+    appending to ``notes`` what it assumed; ``estimate`` and the recommender's fast fit share it."""
     base = weights_bytes(arch, setup.precision)
     if setup.precision is Precision.FP32 and setup.mixed_precision and setup.method is Method.FULL:
         notes.append(
@@ -215,7 +218,7 @@ def estimate(
         flops = forward_flops_per_token(arch, tokens)
         n_train = None
     else:
-        share = _training_share(arch, setup, notes)
+        share = training_share(arch, setup, notes)
         logits = round(
             training_logits_bytes(arch, setup.seq, setup.batch, chunked=setup.chunked_loss)
         )

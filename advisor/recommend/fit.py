@@ -26,11 +26,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, NamedTuple, NotRequired, TypedDict
 
-from advisor.estimate import _training_share, kv_element_bytes
+from advisor.estimate import kv_element_bytes, training_share
 from advisor.estimate.constants import (
     ALLOCATOR_SLACK_FRACTION,
     COMPILED_LAYER_OVERHEAD_S,
     CUDA_CONTEXT_BYTES,
+    DECODE_BANDWIDTH_EFFICIENCY,
 )
 from advisor.estimate.memory import dims, inference_activation_bytes, kv_cache_bytes
 from advisor.estimate.parallel import DeviceShare, per_device
@@ -114,7 +115,7 @@ def serving_bytes(arch: ModelArch, setup: EstimateSetup) -> int:
 
 def training_bytes(arch: ModelArch, setup: EstimateSetup) -> tuple[int, int]:
     """Peak bytes per device of a training set-up and host bytes it offloads (as ``estimate``)."""
-    share = _training_share(arch, setup, [])
+    share = training_share(arch, setup, [])
     return _total(share), share.cpu
 
 
@@ -286,7 +287,8 @@ def _offload_fit(
     speed = None
     if bw_gpu:
         cpu_bw = pol.cpu_bandwidth_bytes_per_s * pol.cpu_bandwidth_efficiency
-        speed = 1.0 / (step * share / (bw_gpu * 0.8) + step * (1 - share) / cpu_bw)
+        gpu_bw = bw_gpu * DECODE_BANDWIDTH_EFFICIENCY
+        speed = 1.0 / (step * share / gpu_bw + step * (1 - share) / cpu_bw)
     return ServeFit(
         precision, Runtime.LLAMA_CPP, gpu_t, 1, on_gpu, host, speed, context, gen, setup
     )
