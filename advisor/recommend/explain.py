@@ -29,8 +29,9 @@ from advisor.models.report import (
     ScoreParts,
 )
 from advisor.models.task import Task
-from advisor.recommend.fit import ServeFit, Shortfall, TrainFit
+from advisor.recommend.fit import ServeFit, Shortfall
 from advisor.recommend.rank import Parts, QualityScore
+from advisor.recommend.train_fit import TrainFit
 from advisor.units import format_bytes, format_hours
 
 

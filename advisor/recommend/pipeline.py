@@ -30,18 +30,10 @@ from advisor.recommend.candidates import (
     language_coverage,
     validate_request,
 )
-from advisor.recommend.fit import (
-    ServeFit,
-    Shortfall,
-    Target,
-    TrainFit,
-    grow_batch,
-    serve_fit,
-    targets,
-    train_fit,
-)
+from advisor.recommend.fit import ServeFit, Shortfall, Target, serve_fit, targets
 from advisor.recommend.settings import training_settings
 from advisor.recommend.strategy import convert_data, plan_strategy
+from advisor.recommend.train_fit import TrainFit, grow_batch, train_fit
 from advisor.recommend.weights import Policy, policy
 
 CHAINS: dict[Approach, tuple[Method, ...]] = {

@@ -13,7 +13,8 @@ from typing import NamedTuple
 
 from advisor.catalog.store import Catalog
 from advisor.models.catalog import ModelSpec, QualitySignal, TaskInfo
-from advisor.recommend.fit import ServeFit, TrainFit
+from advisor.recommend.fit import ServeFit
+from advisor.recommend.train_fit import TrainFit
 from advisor.recommend.weights import Policy
 
 

@@ -140,7 +140,7 @@ def training_settings(
     reasons["augmentation"] = f"{aug.rationale} ({aug.source})"
 
     if approach is Approach.QLORA:
-        # The same optimizer the memory plan sized (recommend.fit.method_fields).
+        # The same optimizer the memory plan sized (recommend.train_fit.method_fields).
         optimizer = Optimizer.PAGED_ADAMW
         reasons["optimizer"] = (
             "paged AdamW with 32-bit states, the QLoRA reference script's default: paging"

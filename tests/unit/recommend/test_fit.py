@@ -9,16 +9,8 @@ from advisor.errors import ConfigError
 from advisor.estimate import estimate
 from advisor.models.estimate import Method
 from advisor.models.hardware import HardwareProfile
-from advisor.recommend.fit import (
-    ServeFit,
-    TrainFit,
-    grow_batch,
-    serve_fit,
-    serving_bytes,
-    targets,
-    train_fit,
-    training_bytes,
-)
+from advisor.recommend.fit import ServeFit, serve_fit, serving_bytes, targets, training_bytes
+from advisor.recommend.train_fit import TrainFit, grow_batch, train_fit
 from advisor.recommend.weights import policy
 from advisor.whatif import WhatIf, apply_whatif
 

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from advisor.models.estimate import Method, Optimizer
 from advisor.models.policy import Approach, TrainingSettings
 from advisor.models.task import Task
-from advisor.recommend.fit import method_fields
 from advisor.recommend.settings import training_settings
+from advisor.recommend.train_fit import method_fields
 
 TRAINING = [a for a in Approach if a.trains]
 
