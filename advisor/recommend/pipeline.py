@@ -32,18 +32,15 @@ from advisor.recommend.candidates import (
 )
 from advisor.recommend.fit import ServeFit, Shortfall, Target, serve_fit, targets
 from advisor.recommend.settings import training_settings
-from advisor.recommend.strategy import convert_data, plan_strategy
+from advisor.recommend.strategy import FALLBACK, convert_data, plan_strategy
 from advisor.recommend.train_fit import TrainFit, grow_batch, train_fit
 from advisor.recommend.weights import Policy, policy
 
 CHAINS: dict[Approach, tuple[Method, ...]] = {
-    Approach.FULL: (Method.FULL, Method.LORA, Method.QLORA, Method.FREEZE),
-    Approach.DISTILLATION: (Method.FULL, Method.LORA, Method.QLORA),
-    Approach.LORA: (Method.LORA, Method.QLORA, Method.FREEZE),
-    Approach.QLORA: (Method.QLORA, Method.FREEZE),
-    Approach.FREEZE: (Method.FREEZE,),
-    Approach.LINEAR_PROBE: (Method.FREEZE,),
+    approach: tuple(a.method for a in chain if a.method is not None)
+    for approach, chain in FALLBACK.items()
 }
+"""The estimator methods tried for each approach, in the strategy's step-down order."""
 """Methods tried for each planned approach, in order: the strategy's own fallback chain."""
 
 

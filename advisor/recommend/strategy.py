@@ -34,7 +34,7 @@ from advisor.models.policy import Alternative, Approach, Goal, Strategy
 from advisor.models.task import Task
 from advisor.recommend.policy_data import Family, Policy, load_policy
 
-_FALLBACK: dict[Approach, tuple[Approach, ...]] = {
+FALLBACK: dict[Approach, tuple[Approach, ...]] = {
     Approach.FULL: (Approach.FULL, Approach.LORA, Approach.QLORA, Approach.FREEZE),
     Approach.DISTILLATION: (Approach.DISTILLATION, Approach.LORA, Approach.QLORA),
     Approach.LORA: (Approach.LORA, Approach.QLORA, Approach.FREEZE),
@@ -172,7 +172,7 @@ def plan_strategy(
         if model_params is not None and model_params > gen.cpu_train_max_params:
             blocked |= {Method.FULL, Method.LORA, Method.FREEZE}
     if approach.trains:
-        chain = _FALLBACK[approach]
+        chain = FALLBACK[approach]
         chosen = next((a for a in chain if _fits(a.method, fits, blocked)), None)
         if chosen is None:
             wanted = approach
