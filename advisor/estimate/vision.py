@@ -120,12 +120,20 @@ def resnet(r: ConfigReader, model_type: str) -> ModelArch:
     stem = r.num("embedding_size", default=64) or 64
     mods = resnet_backbone(r.num("num_channels", default=3) or 3, stem, widths, depths,
                            bottleneck)  # fmt: skip
-    notes: list[str] = []
-    if any(str(a).endswith("ForImageClassification") for a in r.config.get("architectures") or []):
-        n, note = _labels(r, 1000)
-        notes += [note] if note else []
-        mods.append(shape("classifier", "other", widths[-1], n, 1, bias=True, stack=ENC))
+    notes = _classifier_head(r, mods, widths[-1])
     return _vision(model_type, mods, notes, num_layers=sum(depths), hidden_size=widths[-1])
+
+
+def _classifier_head(r: ConfigReader, mods: list[ModuleShape], width: int) -> list[str]:
+    """Append the biased linear head an ``*ForImageClassification`` checkpoint carries on a
+    backbone of output ``width`` (1000 ImageNet classes unless the config lists its labels);
+    the notes say what was assumed."""
+    archs = r.config.get("architectures") or []
+    if not any(str(a).endswith("ForImageClassification") for a in archs):
+        return []
+    n, note = _labels(r, 1000)
+    mods.append(shape("classifier", "other", width, n, 1, bias=True, stack=ENC))
+    return [note] if note else []
 
 
 def convnext(r: ConfigReader, model_type: str) -> ModelArch:
@@ -155,11 +163,7 @@ def convnext(r: ConfigReader, model_type: str) -> ModelArch:
             mods.append(shape("layer_scale_parameter", "other", 1, d, depth, stack=ENC))
         prev = d
     mods.append(norm("layernorm", widths[-1], 1, bias=True, stack=ENC))
-    notes: list[str] = []
-    if any(str(a).endswith("ForImageClassification") for a in r.config.get("architectures") or []):
-        n, note = _labels(r, 1000)
-        notes += [note] if note else []
-        mods.append(shape("classifier", "other", widths[-1], n, 1, bias=True, stack=ENC))
+    notes = _classifier_head(r, mods, widths[-1])
     return _vision(model_type, mods, notes, num_layers=sum(depths), hidden_size=widths[-1])
 
 
