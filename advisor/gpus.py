@@ -18,13 +18,13 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from advisor.errors import CatalogError, UnknownGpuError
 from advisor.models.hardware import GpuSpec
 from advisor.paths import catalog_dir
 
 GPUS_FILE = "gpus.toml"
+_RECORD_MODULES = ("advisor.models.hardware", "advisor.models.base")
+"""Modules whose classes a cached ``load_gpus`` result holds."""
 
 # Brand words that say nothing about which model it is; dropped before matching.
 _BRAND_WORDS = frozenset({"nvidia", "geforce", "tesla", "amd", "instinct", "intel", "apple"})
@@ -83,6 +83,8 @@ def _validate(data: dict[str, Any], origin: str) -> tuple[GpuSpec, ...]:
     specs: list[GpuSpec] = []
     for position, entry in enumerate(entries, start=1):
         label = entry.get("id", f"entry {position}") if isinstance(entry, dict) else position
+        from pydantic import ValidationError  # validation runs on a cache miss only
+
         try:
             specs.append(GpuSpec.model_validate(entry))
         except ValidationError as exc:
@@ -125,8 +127,10 @@ def load_gpus() -> tuple[GpuSpec, ...]:
 
     path = catalog_dir() / GPUS_FILE
     origin = str(path)
-    # The parsed TOML comes from the cache when the file is unchanged; it is validated every time.
-    return _validate(cached_toml(path, lambda: _toml(_read(path), origin)), origin)
+    # Parsed and validated on a cache miss only: a warm start reads the records themselves.
+    return cached_toml(
+        path, lambda: _validate(_toml(_read(path), origin), origin), tuple, _RECORD_MODULES
+    )
 
 
 def _read(path: Path) -> str:

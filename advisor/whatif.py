@@ -21,11 +21,9 @@ from __future__ import annotations
 import math
 import re
 
-from pydantic import Field
-
 from advisor.errors import InvalidValueError, UnknownGpuError
 from advisor.gpus import find_gpu
-from advisor.models.base import Frozen
+from advisor.models.base import Field, Frozen
 from advisor.models.hardware import MAX_GPUS, GpuInfo, GpuSpec, HardwareProfile, Vendor
 from advisor.units import GIB
 

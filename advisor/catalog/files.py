@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
-
+from advisor.models.base import Frozen
 from advisor.models.catalog import (
     LanguageInfo,
     LicenseInfo,
@@ -23,10 +22,13 @@ from advisor.models.catalog import (
     TaskInfo,
 )
 
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
 REFERENCE_FILES = ("licenses.toml", "tasks.toml", "languages.toml", "gpus.toml")
 """Files in a catalog folder that hold reference data, not models."""
 
-_M = TypeVar("_M", bound=BaseModel)
+_M = TypeVar("_M", bound=Frozen)
 
 
 @dataclass
@@ -110,6 +112,8 @@ def _typed(cls: type[_M], raw: Any, path: Path, label: str, problems: list[Probl
     if not isinstance(raw, dict):
         problems.append(Problem(file=display(path), model=label, why="entry is not a table"))
         return None
+    from pydantic import ValidationError  # only when the catalog is read, not on a warm start
+
     try:
         return cls.model_validate(raw)
     except ValidationError as exc:
@@ -138,7 +142,7 @@ def read_model_file(path: Path, parsed: Parsed) -> None:
 
 def read_reference(folder: Path, parsed: Parsed) -> None:
     """Add licences, metrics, tasks and languages found in ``folder`` to ``parsed``."""
-    specs: list[tuple[str, dict[str, type[BaseModel]]]] = [
+    specs: list[tuple[str, dict[str, type[Frozen]]]] = [
         ("licenses.toml", {"licenses": LicenseInfo}),
         ("tasks.toml", {"metrics": MetricInfo, "tasks": TaskInfo}),
         ("languages.toml", {"languages": LanguageInfo}),

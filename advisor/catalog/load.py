@@ -154,7 +154,6 @@ def _spec(record: ModelRecord, licenses: dict[str, LicenseInfo], origin: ModelOr
     commercial = licence.commercial if licence is not None else None
     # The record was validated a moment ago; construct without validating it twice.
     return ModelSpec.model_construct(
-        _fields_set=record.model_fields_set | {"commercial_use", "origin"},
         **dict(record),
         commercial_use=commercial,
         origin=origin,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pydantic import PrivateAttr
-
 from advisor.errors import UnknownLanguageError, UnknownModelError
 from advisor.models.base import Frozen
 from advisor.models.catalog import (
@@ -28,13 +26,11 @@ class Catalog(Frozen):
     notes: tuple[str, ...] = ()
     """Things worth knowing about this load (user records that replaced shipped ones)."""
 
-    _by_id: dict[str, ModelSpec] | None = PrivateAttr(default=None)
-    _metric_names: dict[str, MetricInfo] | None = PrivateAttr(default=None)
-
     def _ids(self) -> dict[str, ModelSpec]:
-        if self._by_id is None:
-            self._by_id = {m.id: m for m in self.models}
-        return self._by_id
+        by_id: dict[str, ModelSpec] | None = self.__dict__.get("_by_id")
+        if by_id is None:
+            by_id = self.__dict__["_by_id"] = {m.id: m for m in self.models}  # private, no field
+        return by_id
 
     def find(self, model_id: str) -> ModelSpec | None:
         """The model with this id (case-insensitive), or ``None``."""
@@ -74,11 +70,12 @@ class Catalog(Frozen):
 
     def metric(self, name: str) -> MetricInfo | None:
         """The metric ``name`` means (its id or a synonym, any case or separator)."""
-        if self._metric_names is None:
+        names: dict[str, MetricInfo] | None = self.__dict__.get("_metric_names")
+        if names is None:
             from advisor.catalog.checks import metric_index
 
-            self._metric_names = metric_index(self.metrics)
-        return self._metric_names.get(normalize_metric(name))
+            names = self.__dict__["_metric_names"] = metric_index(self.metrics)
+        return names.get(normalize_metric(name))
 
     def language(self, code: str) -> LanguageInfo:
         """The ISO 639 entry for ``code``, or ``UnknownLanguageError``."""

@@ -16,7 +16,6 @@ import argparse
 import gc
 import os
 import sys
-import types
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -120,34 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.FAILURE
 
 
-def _no_plugins() -> tuple[()]:
-    return ()
-
-
-def _without_pydantic_plugins() -> None:
-    """Turn pydantic's plugin lookup off for this process (the CLI uses no plugins).
-
-    Pydantic looks for plugins when it builds its first validator: it imports
-    ``importlib.metadata`` and reads the entry points of every installed package, about 20 ms of
-    a run whose budget is 250 ms (issue 5), even with ``PYDANTIC_DISABLE_PLUGINS`` set. So the CLI
-    sets that documented switch and registers an answer of "no plugins" under the name of the
-    loader module, which pydantic imports only for ``get_plugins``. A user who set the variable
-    (to select plugins) gets pydantic's own lookup. Only the console entry point does this;
-    ``main()`` called as a library leaves the host process alone.
-    """
-    if "PYDANTIC_DISABLE_PLUGINS" in os.environ or "pydantic.plugin._loader" in sys.modules:
-        return
-    os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
-    no_plugins = types.ModuleType("pydantic.plugin._loader", "advisor: pydantic plugins are off")
-    no_plugins.__dict__["get_plugins"] = _no_plugins
-    sys.modules["pydantic.plugin._loader"] = no_plugins
-
-
 def run() -> NoReturn:
     """Console-script entry point."""
-    _without_pydantic_plugins()
-    # A command allocates a few hundred thousand long-lived objects (pydantic classes and
-    # schemas, the catalog) and little cyclic garbage; with the default threshold (700) the
+    # A command allocates many long-lived objects (the catalog's records, the estimators'
+    # tables) and little cyclic garbage; with the default threshold (700) the
     # cyclic collector walks them all over and over, ~4 % of a recommend run. Collections stay
     # on (the interactive app runs for hours), just 140 times less often in the youngest
     # generation. https://docs.python.org/3/library/gc.html#gc.set_threshold

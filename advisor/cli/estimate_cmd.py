@@ -125,8 +125,7 @@ def handle(args: argparse.Namespace) -> int:
 
 def setup_from_args(args: argparse.Namespace) -> EstimateSetup:
     """The ``EstimateSetup`` the flags describe (validated; InvalidValueError on bad input)."""
-    from pydantic import ValidationError
-
+    from advisor.models.base import RecordError
     from advisor.models.estimate import EstimateSetup
 
     mode = Mode(args.mode)
@@ -167,14 +166,10 @@ def setup_from_args(args: argparse.Namespace) -> EstimateSetup:
         values["flash_attention"] = args.flash_attention
     try:
         return EstimateSetup(**values)
-    except ValidationError as exc:
-        # Our own validator raises InvalidValueError, which pydantic passes through; anything
-        # else is a field pydantic rejected.
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise InvalidValueError(
-            f"{where}: {first['msg']}", "see `advisor estimate --help`"
-        ) from None
+    except RecordError as exc:
+        # EstimateSetup's own checks raise InvalidValueError with a hint; a RecordError is a
+        # field bound it declares.
+        raise InvalidValueError(str(exc), "see `advisor estimate --help`") from None
 
 
 def resolve_model(text: str, *, revision: str | None = None) -> tuple[ModelArch, str | None]:

@@ -9,11 +9,12 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
     from rich.console import Console
 
+    from advisor.models.base import Frozen
 
-def print_document(obj: BaseModel) -> None:
+
+def print_document(obj: Frozen) -> None:
     """Print ``obj`` as one JSON document (``schema_version`` first) on stdout."""
     from advisor.models.documents import document_json
 

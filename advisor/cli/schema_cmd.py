@@ -6,10 +6,9 @@ import argparse
 import importlib
 from typing import Any
 
-from pydantic import BaseModel
-
 from advisor.cli.exit import ExitCode
 from advisor.cli.output import print_json
+from advisor.models.base import Frozen
 from advisor.models.documents import document_schema
 
 DOCUMENTS: dict[str, str] = {
@@ -35,10 +34,10 @@ def register(sub: Any) -> None:
     parser.set_defaults(handler=handle)
 
 
-def model_for(name: str) -> type[BaseModel]:
-    """The pydantic model behind document ``name``."""
+def model_for(name: str) -> type[Frozen]:
+    """The record class behind document ``name``."""
     module_name, _, cls_name = DOCUMENTS[name].partition(":")
-    cls: type[BaseModel] = getattr(importlib.import_module(module_name), cls_name)
+    cls: type[Frozen] = getattr(importlib.import_module(module_name), cls_name)
     return cls
 
 

@@ -197,7 +197,7 @@ def estimate(
     _check_devices(arch, setup, target)
     d = dims(arch)
     layers = d.layers if d else 1
-    logits: float = 0
+    logits = 0
     if setup.mode is Mode.INFERENCE:
         w = weights_bytes(arch, setup.precision)
         tokens = setup.seq + setup.gen

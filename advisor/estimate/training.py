@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 from advisor.estimate.constants import ADAM_8BIT_BYTES_PER_PARAM
 from advisor.estimate.quant import split_params
-from advisor.models.arch import ModelArch, ModuleShape
+from advisor.models.arch import ModelArch, ModuleKind, ModuleShape
 from advisor.models.estimate import EstimateSetup, Method, Optimizer, Precision
 
 # Role of a module name across model families (HF names, GPT-2/Qwen, Falcon, litgpt, Mixtral).
@@ -67,7 +67,7 @@ def linear_modules(arch: ModelArch) -> list[ModuleShape]:
     inter = arch.intermediate_size or 4 * h
     n = layers + (arch.encoder_layers or 0)
 
-    def lin(name: str, kind: str, i: int, o: int, count: int = n) -> ModuleShape:
+    def lin(name: str, kind: ModuleKind, i: int, o: int, count: int = n) -> ModuleShape:
         return ModuleShape(name=name, kind=kind, in_features=i, out_features=o, count=count)
 
     mods = [
@@ -78,7 +78,7 @@ def linear_modules(arch: ModelArch) -> list[ModuleShape]:
     ]
     experts = arch.num_experts if arch.is_moe else 1
     width = arch.moe_intermediate_size or inter if arch.is_moe else inter
-    kind = "expert" if arch.is_moe else "mlp"
+    kind: ModuleKind = "expert" if arch.is_moe else "mlp"
     if arch.gated_mlp:
         mods.append(lin("gate_proj", kind, h, width, n * (experts or 1)))
     mods.append(lin("up_proj", kind, h, width, n * (experts or 1)))

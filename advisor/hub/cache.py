@@ -13,8 +13,6 @@ import hashlib
 import time
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from advisor.atomic import write_atomic
 from advisor.hub.types import HubModel
 
@@ -43,7 +41,7 @@ def read(
     path = entry_path(endpoint, repo_id, revision)
     try:
         model = HubModel.model_validate_json(path.read_bytes())
-    except (OSError, ValidationError, ValueError):
+    except (OSError, ValueError):  # pydantic's ValidationError is a ValueError
         return None
     if model.repo_id != repo_id:
         return None

@@ -8,9 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import Field
-
-from advisor.models.base import Frozen
+from advisor.models.base import Field, Frozen
 
 FactsOrigin = Literal["hub", "advisor-cache", "hf-cache"]
 """Where an answer came from: the Hub now, advisor's TTL cache, or the user's HF cache."""

@@ -9,9 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field
-
-from advisor.models.base import Frozen
+from advisor.models.base import Field, Frozen
 
 
 class ArchType(StrEnum):

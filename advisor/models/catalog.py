@@ -13,10 +13,8 @@ from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field, PrivateAttr, field_validator
-
 from advisor.models.arch import ArchType
-from advisor.models.base import Frozen
+from advisor.models.base import Field, Frozen, field_check
 from advisor.models.task import Task
 
 if TYPE_CHECKING:
@@ -77,33 +75,29 @@ class ModelRecord(Frozen):
     )
     quality: list[QualitySignal] = Field(default_factory=list)
 
-    @field_validator("id")
-    @classmethod
-    def _check_id(cls, value: str) -> str:
+    @field_check("id")
+    @staticmethod
+    def _check_id(value: str) -> None:
         if not _ID.match(value):
             raise ValueError("must be lowercase letters, digits, '.' and '-'")
-        return value
 
-    @field_validator("hf_repo")
-    @classmethod
-    def _check_repo(cls, value: str) -> str:
+    @field_check("hf_repo")
+    @staticmethod
+    def _check_repo(value: str) -> None:
         if not _REPO.match(value):
             raise ValueError("must be a Hugging Face repo id 'owner/name'")
-        return value
 
-    @field_validator("family")
-    @classmethod
-    def _check_family(cls, value: str) -> str:
+    @field_check("family")
+    @staticmethod
+    def _check_family(value: str) -> None:
         if value != value.lower():
             raise ValueError("must be lowercase")
-        return value
 
-    @field_validator("languages")
-    @classmethod
-    def _check_languages(cls, value: list[str] | None) -> list[str] | None:
-        if value is not None and len(set(value)) != len(value):
+    @field_check("languages")
+    @staticmethod
+    def _check_languages(value: list[str]) -> None:
+        if len(set(value)) != len(value):
             raise ValueError("lists a language twice")
-        return value
 
 
 class Origin(StrEnum):
@@ -131,8 +125,6 @@ class ModelSpec(ModelRecord):
     )
     origin: ModelOrigin | None = None
 
-    _arch: ModelArch | None = PrivateAttr(default=None)
-
     @property
     def is_moe(self) -> bool:
         """Whether only part of the parameters work per token."""
@@ -150,13 +142,10 @@ class ModelSpec(ModelRecord):
         parameter-only architecture from ``params`` (and ``active_params``). Raises
         ``ConfigError`` when neither is possible.
         """
-        # The private-attribute store is read directly: ``self._arch`` goes through
-        # BaseModel.__getattr__, which costs more than the rest of a ranking step.
-        private = self.__pydantic_private__
-        cached: ModelArch | None = private.get("_arch") if private is not None else None
+        cached: ModelArch | None = self.__dict__.get("_arch")
         if cached is None:
             cached = self._derive_arch()
-            self._arch = cached
+            self.__dict__["_arch"] = cached  # private: not a field, not compared or pickled
         return cached
 
     def _derive_arch(self) -> ModelArch:

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field, model_validator
-
 from advisor.errors import InvalidValueError
-from advisor.models.base import Frozen
+from advisor.models.base import Field, Frozen, model_check
 from advisor.models.hardware import MAX_GPUS
 
 
@@ -177,8 +175,8 @@ class EstimateSetup(Frozen):
     examples: int | None = Field(default=None, description="Training examples per epoch.")
     tokens: int | None = Field(default=None, description="Training tokens per epoch.")
 
-    @model_validator(mode="after")
-    def _check(self) -> EstimateSetup:
+    @model_check
+    def _check(self) -> None:
         if self.batch < 1:
             raise _fail(f"batch must be at least 1, got {self.batch}", "use --batch 1 or more")
         if self.seq < 1:
@@ -230,7 +228,6 @@ class EstimateSetup(Frozen):
                 )
             if self.precision.is_gguf:
                 raise _fail("GGUF files are for inference", "use --mode inference")
-        return self
 
 
 class MemoryBreakdown(Frozen):

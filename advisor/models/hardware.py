@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field
-
-from advisor.models.base import Frozen
+from advisor.models.base import Field, Frozen
 
 MAX_GPUS = 131_072
 """Largest GPU count advisor plans for (what-ifs and estimates). The biggest training clusters

@@ -16,10 +16,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field, model_validator
-
 from advisor.errors import InvalidValueError
-from advisor.models.base import Frozen
+from advisor.models.base import Field, Frozen, model_check
 from advisor.models.estimate import Method, Optimizer, Precision, Runtime
 from advisor.models.task import Task
 
@@ -125,6 +123,10 @@ class EarlyStopping(Frozen):
     mode: Literal["min", "max"]
 
 
+EvalStrategy = Literal["steps", "epoch", "no"]
+"""When the trainer evaluates and saves (transformers ``IntervalStrategy``)."""
+
+
 class TrainingSettings(Frozen):
     """Training settings for one approach, task and data size, each with its reason."""
 
@@ -151,9 +153,9 @@ class TrainingSettings(Frozen):
     label_smoothing: float = Field(ge=0.0, lt=1.0)
     max_grad_norm: float = Field(gt=0)
     augmentation: list[str] = Field(default_factory=list)
-    eval_strategy: Literal["steps", "epoch", "no"]
+    eval_strategy: EvalStrategy
     eval_steps: int | None = Field(default=None, description="With eval_strategy 'steps'.")
-    save_strategy: Literal["steps", "epoch", "no"]
+    save_strategy: EvalStrategy
     seed: int = 42
     reasons: dict[str, str] = Field(description="One reason (with its source) per setting.")
 
@@ -181,8 +183,8 @@ class ExportPlan(Frozen):
     max_seq_length: int | None = Field(default=None, ge=1)
     gguf_file: str | None = Field(default=None, description="llama.cpp: the .gguf file to load.")
 
-    @model_validator(mode="after")
-    def _check(self) -> ExportPlan:
+    @model_check
+    def _check(self) -> None:
         if self.approach.trains and self.settings is None:
             raise InvalidValueError(
                 f"approach {self.approach.value} trains but the export plan has no settings",
@@ -190,4 +192,3 @@ class ExportPlan(Frozen):
             )
         if self.engine == "fsdp" and self.zero_stage is not None:
             raise InvalidValueError("choose either ZeRO or FSDP, not both", None)
-        return self

@@ -9,9 +9,7 @@ Memory is in bytes, speeds per second, unknown values are ``null``.
 
 from __future__ import annotations
 
-from pydantic import Field
-
-from advisor.models.base import Frozen
+from advisor.models.base import Field, Frozen
 from advisor.models.catalog import DataUnit
 from advisor.models.estimate import MemoryBreakdown, Method, Precision, Runtime
 from advisor.models.hardware import HardwareProfile

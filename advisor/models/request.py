@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field, model_validator
-
 from advisor.errors import InvalidValueError
-from advisor.models.base import Frozen
+from advisor.models.base import Field, Frozen, model_check
 from advisor.models.catalog import DataUnit
 from advisor.models.task import Task
 
@@ -58,8 +56,8 @@ class Request(Frozen):
     goal: Goal = Goal.BOTH
     top: int = Field(default=5, description="How many models to recommend.")
 
-    @model_validator(mode="after")
-    def _check(self) -> Request:
+    @model_check
+    def _check(self) -> None:
         if self.data < 0:
             raise InvalidValueError(f"--data must not be negative, got {self.data}", "use 0+")
         if self.top < 1:
@@ -85,7 +83,6 @@ class Request(Frozen):
                 f"cannot read --license {self.license!r}",
                 "use commercial, any, or licence ids such as Apache-2.0,MIT",
             )
-        return self
 
     def license_ids(self) -> tuple[str, ...] | None:
         """The licence ids asked for, or None for 'any' / 'commercial'."""

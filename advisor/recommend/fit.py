@@ -12,15 +12,15 @@ Promises:
   tensor-parallel GPUs up to the GPUs given; then a GPU + system-RAM split (llama.cpp
   ``--n-gpu-layers``), then CPU-only in system RAM. The first that fits wins.
 
-The hot loop calls the estimators' pure functions with set-ups shared across models (no pydantic
-objects per model); ``advisor.recommend`` re-runs ``estimate()`` for the reported few.
+The hot loop calls the estimators' pure functions with set-ups shared across models (no records
+built per model); ``advisor.recommend`` re-runs ``estimate()`` for the reported few.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from advisor.estimate import kv_element_bytes, training_share
 from advisor.estimate.constants import (
@@ -81,9 +81,9 @@ def targets(hardware: HardwareProfile, pol: Policy) -> tuple[Target | None, Targ
 
 
 @lru_cache(maxsize=4096)
-def setup_for(**fields: object) -> EstimateSetup:
+def setup_for(**fields: Any) -> EstimateSetup:
     """One shared, validated ``EstimateSetup`` per distinct set of fields."""
-    return EstimateSetup(**fields)  # pydantic validates the fields
+    return EstimateSetup(**fields)  # runs EstimateSetup's checks
 
 
 def _total(share: DeviceShare) -> int:

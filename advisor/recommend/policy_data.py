@@ -14,10 +14,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, model_validator
-
 from advisor.errors import CatalogError
-from advisor.models.base import Frozen
+from advisor.models.base import Field, Frozen, model_check
 from advisor.models.policy import Approach
 from advisor.models.task import Task
 
@@ -48,8 +46,8 @@ class Family(Frozen):
     tasks: list[Task] = Field(min_length=1)
     rungs: list[Rung] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _check(self) -> Family:
+    @model_check
+    def _check(self) -> None:
         if self.rungs[0].min_examples != 0:
             raise ValueError(f"family {self.name}: the first rung must start at 0 examples")
         for low, high in zip(self.rungs, self.rungs[1:], strict=False):
@@ -61,7 +59,6 @@ class Family(Frozen):
                         f"family {self.name}: rung at {high.min_examples} is less ambitious"
                         " than the one before it"
                     )
-        return self
 
 
 def _non_increasing(values: list[float]) -> bool:
@@ -98,8 +95,8 @@ class Recipe(Frozen):
     validation: bool
     reasons: dict[str, str]
 
-    @model_validator(mode="after")
-    def _check(self) -> Recipe:
+    @model_check
+    def _check(self) -> None:
         if self.min_epochs > self.max_epochs:
             raise ValueError("min_epochs exceeds max_epochs")
         for name in ("weight_decay", "dropout", "lora_dropout", "label_smoothing"):
@@ -108,7 +105,6 @@ class Recipe(Frozen):
         for name in ("patience", "lora_rank"):
             if not _non_decreasing(getattr(self, name)):
                 raise ValueError(f"{name} must not fall with data (less data, stricter)")
-        return self
 
 
 class Augmentation(Frozen):
@@ -146,13 +142,12 @@ class General(Frozen):
     knowledge_rationale: str
     knowledge_source: str
 
-    @model_validator(mode="after")
-    def _check(self) -> General:
+    @model_check
+    def _check(self) -> None:
         if not _non_decreasing([float(v) for v in self.bucket_upper]):
             raise ValueError("bucket_upper must rise")
         if not _non_increasing(self.validation_fraction):
             raise ValueError("validation_fraction must not rise with data")
-        return self
 
     def bucket(self, examples: int) -> int:
         """0 tiny, 1 small, 2 medium, 3 large."""
@@ -167,8 +162,8 @@ class Policy(Frozen):
     recipes: dict[str, Recipe]
     augmentation: list[Augmentation]
 
-    @model_validator(mode="after")
-    def _check(self) -> Policy:
+    @model_check
+    def _check(self) -> None:
         for kind, seen in (
             ("family", [t for f in self.families for t in f.tasks]),
             ("augmentation entry", [t for a in self.augmentation for t in a.tasks]),
@@ -180,7 +175,6 @@ class Policy(Frozen):
         unknown = [f.name for f in self.families if f.name not in self.recipes]
         if unknown:
             raise ValueError(f"families without a recipe: {unknown}")
-        return self
 
     def family(self, task: Task) -> Family:
         """The family whose ladder and recipe apply to ``task``."""
@@ -234,16 +228,21 @@ def read_policy(path: Path) -> Policy:
         except tomllib.TOMLDecodeError as exc:
             raise CatalogError(f"policy file {path} is not valid TOML: {exc}", None) from exc
 
-    data = cached_toml(path, parse)  # validated below every time
-    try:
-        return parse_policy(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise CatalogError(
-            f"policy file {path} is invalid: {where}: {first['msg']}",
-            "fix the entry; see the comments at the top of the file",
-        ) from exc
+    def build() -> Policy:
+        from pydantic import ValidationError  # validation runs on a cache miss only
+
+        try:
+            return parse_policy(parse())
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise CatalogError(
+                f"policy file {path} is invalid: {where}: {first['msg']}",
+                "fix the entry; see the comments at the top of the file",
+            ) from exc
+
+    modules = ("advisor.recommend.policy_data", "advisor.models.policy", "advisor.models.base")
+    return cached_toml(path, build, Policy, modules)
 
 
 @cache

@@ -24,6 +24,7 @@ from advisor.models.estimate import Optimizer
 from advisor.models.policy import (
     Approach,
     EarlyStopping,
+    EvalStrategy,
     LoraSettings,
     TrainingSettings,
 )
@@ -153,6 +154,8 @@ def training_settings(
             "AdamW with decoupled weight decay (https://arxiv.org/abs/1711.05101)"
         )
 
+    eval_strategy: EvalStrategy
+    save_strategy: EvalStrategy
     if early is None:
         eval_strategy, save_strategy, eval_steps = "no", "epoch", None
         reasons["evaluation"] = "no validation split: save every epoch and compare by hand"

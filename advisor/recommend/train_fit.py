@@ -167,7 +167,7 @@ def grow_batch(arch: ModelArch, fit: TrainFit, host_budget: int, max_batch: int)
     best, need, host = fit.setup, fit.memory_bytes, fit.host_bytes
     batch = 2
     while batch <= max_batch:
-        trial = setup_for(**{**_fields(fit.setup), "batch": batch})
+        trial = setup_for(**{**dict(fit.setup), "batch": batch})
         t_need, t_host = training_bytes(arch, trial)
         if t_need > fit.target.budget_bytes or t_host > host_budget:
             break
@@ -178,10 +178,6 @@ def grow_batch(arch: ModelArch, fit: TrainFit, host_budget: int, max_batch: int)
     gpu = fit.target.gpu
     speed = None if gpu is None else train_tokens_per_s(arch, best, gpu)
     return TrainFit(fit.method, best, fit.target, need, host, fit.engine, speed)
-
-
-def _fields(setup: EstimateSetup) -> dict[str, object]:
-    return {k: getattr(setup, k) for k in setup.model_fields_set}
 
 
 def accumulation(batch: int, data_parallel: int, target: int) -> int:

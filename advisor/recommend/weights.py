@@ -137,4 +137,4 @@ def policy(path: Path | None = None) -> Policy:
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise CatalogError(f"cannot read {path}: {exc}", "reinstall advisor") from None
 
-    return parse_policy(cached_toml(path, parse))  # parse_policy checks it every time
+    return cached_toml(path, lambda: parse_policy(parse()), Policy, ("advisor.recommend.weights",))

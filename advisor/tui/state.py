@@ -13,8 +13,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from advisor.atomic import write_atomic
 from advisor.errors import AdvisorError
 from advisor.models.request import Request
@@ -40,7 +38,7 @@ def load_last_request(path: Path | None = None) -> Request | None:
         return None
     try:
         return Request.model_validate(data.get("request"))
-    except (ValidationError, AdvisorError):  # Request's own checks raise advisor errors
+    except (ValueError, AdvisorError):  # pydantic's ValidationError; Request's own checks
         return None
 
 

@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 from advisor.catalog import Catalog, load_catalog
 from advisor.models.hardware import CpuInfo, HardwareProfile
 from advisor.models.request import Request
+from advisor.models.task import Task
 from advisor.tui.app import AdvisorApp, create_app
 from advisor.units import GIB
 from advisor.whatif import WhatIf, apply_whatif
@@ -58,7 +59,7 @@ def make_app(
         export_to_tmp: bool = True,
     ) -> AdvisorApp:
         app = create_app(
-            request or Request(task="translation", source_lang="en", target_lang="de"),
+            request or Request(task=Task.TRANSLATION, source_lang="en", target_lang="de"),
             hardware or rtx4090,
             catalog=catalog,
             remember=remember,

@@ -18,6 +18,7 @@ from textual.widgets import Checkbox, DataTable, Input, Select
 
 from advisor.catalog import Catalog
 from advisor.models.request import Request
+from advisor.models.task import Task
 from advisor.recommend import recommend
 from advisor.tui.app import AdvisorApp
 from advisor.tui.screens.detail import DetailScreen
@@ -38,7 +39,7 @@ def _names(table: ResultsTable) -> list[str]:
 def test_opens_on_the_flags_request_and_ranks_without_input(
     make_app: MakeApp, catalog: Catalog
 ) -> None:
-    request = Request(task="translation", source_lang="en", target_lang="de")
+    request = Request(task=Task.TRANSLATION, source_lang="en", target_lang="de")
     expected = recommend(request, whatif(gpus=["RTX 4090"]), catalog)
 
     async def scenario() -> None:
@@ -78,7 +79,7 @@ def test_choosing_a_task_reranks_for_it_and_hides_languages(make_app: MakeApp) -
 
 def test_more_data_moves_from_prompting_to_fine_tuning(make_app: MakeApp) -> None:
     async def scenario() -> None:
-        app = make_app(Request(task="chat"))
+        app = make_app(Request(task=Task.CHAT))
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             assert app.report is not None
@@ -118,7 +119,7 @@ def _cells(app: AdvisorApp, column: int) -> list[str]:
 
 def test_unreadable_data_size_is_marked_with_the_reason(make_app: MakeApp) -> None:
     async def scenario() -> None:
-        app = make_app(Request(task="chat", data=800))
+        app = make_app(Request(task=Task.CHAT, data=800))
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             before = _names(app.screen.query_one(ResultsTable))
@@ -169,7 +170,7 @@ def test_unknown_language_code_is_marked_on_its_field(make_app: MakeApp) -> None
 
 def test_open_a_model_and_export_its_configs(make_app: MakeApp, tmp_path: Path) -> None:
     async def scenario() -> None:
-        app = make_app(Request(task="chat", data=20_000))
+        app = make_app(Request(task=Task.CHAT, data=20_000))
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             assert app.report is not None
@@ -197,7 +198,7 @@ def test_open_a_model_and_export_its_configs(make_app: MakeApp, tmp_path: Path) 
 
 def test_export_never_overwrites_unless_asked(make_app: MakeApp, tmp_path: Path) -> None:
     async def scenario() -> None:
-        app = make_app(Request(task="chat", data=20_000))
+        app = make_app(Request(task=Task.CHAT, data=20_000))
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             await pilot.press("enter")
@@ -275,7 +276,7 @@ def test_closing_while_a_rerank_waits_is_clean(make_app: MakeApp) -> None:
 
 def test_whatif_cpu_only_replans_without_gpu(make_app: MakeApp) -> None:
     async def scenario() -> None:
-        app = make_app(Request(task="chat"))
+        app = make_app(Request(task=Task.CHAT))
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             await pilot.press("f3")
@@ -293,7 +294,7 @@ def test_whatif_cpu_only_replans_without_gpu(make_app: MakeApp) -> None:
 
 def test_whatif_gpu_from_catalog_and_bad_count(make_app: MakeApp) -> None:
     async def scenario() -> None:
-        app = make_app(Request(task="chat"))
+        app = make_app(Request(task=Task.CHAT))
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             await pilot.press("f3")
@@ -316,7 +317,7 @@ def test_whatif_gpu_from_catalog_and_bad_count(make_app: MakeApp) -> None:
 
 def test_sort_by_column_and_reverse(make_app: MakeApp) -> None:
     async def scenario() -> None:
-        app = make_app(Request(task="chat"))
+        app = make_app(Request(task=Task.CHAT))
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             table = app.screen.query_one(ResultsTable)
@@ -331,7 +332,7 @@ def test_sort_by_column_and_reverse(make_app: MakeApp) -> None:
 
 def test_excluded_models_are_listed_with_reasons(make_app: MakeApp) -> None:
     async def scenario() -> None:
-        app = make_app(Request(task="chat"), whatif(gpus=["RTX 3060"]))
+        app = make_app(Request(task=Task.CHAT), whatif(gpus=["RTX 3060"]))
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             assert app.report is not None and app.report.excluded
@@ -347,7 +348,7 @@ def test_excluded_models_are_listed_with_reasons(make_app: MakeApp) -> None:
 
 def test_last_request_is_remembered_for_next_launch(make_app: MakeApp) -> None:
     async def scenario() -> None:
-        app = make_app(Request(task="chat"), remember=True)
+        app = make_app(Request(task=Task.CHAT), remember=True)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             await pilot.click("#data")

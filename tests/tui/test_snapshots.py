@@ -13,6 +13,7 @@ from typing import Any
 from textual.pilot import Pilot
 
 from advisor.models.request import Request
+from advisor.models.task import Task
 from advisor.tui.app import AdvisorApp
 from tests.tui.conftest import settle
 
@@ -21,7 +22,7 @@ SnapCompare = Callable[..., bool]
 
 
 def _translation() -> Request:
-    return Request(task="translation", source_lang="en", target_lang="de", data=5000)
+    return Request(task=Task.TRANSLATION, source_lang="en", target_lang="de", data=5000)
 
 
 def test_main_screen_wide(make_app: MakeApp, snap_compare: SnapCompare) -> None:
@@ -46,7 +47,7 @@ def test_detail_view(make_app: MakeApp, snap_compare: SnapCompare) -> None:
         await pilot.press("enter")
         await pilot.pause()
 
-    app = make_app(Request(task="chat", data=20_000), export_to_tmp=False)
+    app = make_app(Request(task=Task.CHAT, data=20_000), export_to_tmp=False)
     assert snap_compare(app, terminal_size=(120, 40), run_before=open_top)
 
 
@@ -56,7 +57,7 @@ def test_detail_view_80x24(make_app: MakeApp, snap_compare: SnapCompare) -> None
         await pilot.press("enter")
         await pilot.pause()
 
-    app = make_app(Request(task="chat", data=20_000), export_to_tmp=False)
+    app = make_app(Request(task=Task.CHAT, data=20_000), export_to_tmp=False)
     assert snap_compare(app, terminal_size=(80, 24), run_before=open_top)
 
 

@@ -1,16 +1,27 @@
-"""``document_json`` writes exactly what the document model would, without building it."""
+"""``--json`` documents are valid against ``advisor schema`` and equal what pydantic would write.
+
+advisor writes JSON from its records without pydantic (the fast path); pydantic generates the
+schemas. These tests tie the two together on real documents: each must validate against the
+pydantic document model of its schema, and pydantic's own serialisation of the validated
+document must be the same JSON.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, computed_field
+import json
+import math
+from typing import Any
 
 from advisor.catalog import load_catalog
 from advisor.gpus import load_gpus
 from advisor.models.base import Frozen
-from advisor.models.documents import document_json, document_model, to_document
+from advisor.models.documents import document_json, document_schema
+from advisor.models.estimate import Throughput
 from advisor.models.hardware import CpuInfo, GpuListing, HardwareProfile
+from advisor.models.report import Report
 from advisor.models.request import Goal, Request
 from advisor.models.task import Task
+from advisor.models.validation import document_model
 from advisor.recommend import recommend
 from advisor.whatif import WhatIf, apply_whatif
 
@@ -21,7 +32,7 @@ HOST = HardwareProfile(
 )
 
 
-def _reports() -> list[BaseModel]:
+def _reports() -> list[Report]:
     cases = [
         (Request(task=Task.CHAT, data=5000), WhatIf(gpus=["RTX 4090"])),
         (Request(task=Task.CHAT, goal=Goal.FINE_TUNE, data=80_000), WhatIf(gpus=["4x A100"])),
@@ -34,33 +45,53 @@ def _reports() -> list[BaseModel]:
     return [recommend(request, apply_whatif(whatif, HOST)) for request, whatif in cases]
 
 
-def test_matches_the_document_model_byte_for_byte() -> None:
-    objects: list[BaseModel] = [*_reports(), HOST, load_catalog().models[0]]
+def _objects() -> list[Frozen]:
+    objects: list[Frozen] = [*_reports(), HOST, load_catalog().models[0]]
     objects.append(GpuListing(gpus=list(load_gpus()[:5])))
-    for obj in objects:
-        assert document_json(obj) == to_document(obj).model_dump_json(indent=2)
-        assert document_json(obj, indent=4) == to_document(obj).model_dump_json(indent=4)
-        assert document_json(obj, indent=None) == to_document(obj).model_dump_json()
+    return objects
 
 
-def test_a_report_is_written_without_building_its_document_class() -> None:
+def test_documents_validate_against_their_schema_and_match_pydantics_json() -> None:
+    for obj in _objects():
+        text = document_json(obj)
+        validated = document_model(type(obj)).model_validate_json(text)  # extra keys forbidden
+        assert json.loads(validated.model_dump_json()) == json.loads(text), type(obj).__name__
+        assert validated.model_dump(mode="json") == json.loads(text)
+
+
+def test_schema_version_comes_first_and_layout_follows_indent() -> None:
     report = _reports()[0]
-    document_model.cache_clear()
     text = document_json(report)
-    assert document_model.cache_info().currsize == 0
     assert text.startswith('{\n  "schema_version": "1",\n  "request": {')
+    assert document_json(report, indent=4).startswith('{\n    "schema_version": "1",')
+    compact = document_json(report, indent=None)
+    assert "\n" not in compact and compact.startswith('{"schema_version":"1","request":{')
+    assert json.loads(compact) == json.loads(text)
 
 
-class _WithComputed(Frozen):
-    x: int
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def doubled(self) -> int:
-        return 2 * self.x
+def test_text_outside_ascii_is_written_as_is() -> None:
+    assert '"name": "Test CPU ü"' in document_json(HOST)
 
 
-def test_models_whose_json_is_not_their_fields_take_the_long_way() -> None:
-    obj = _WithComputed(x=2)
-    assert document_json(obj) == to_document(obj).model_dump_json(indent=2)
-    assert "doubled" not in document_json(obj)
+def test_non_finite_numbers_become_null_as_pydantic_writes_them() -> None:
+    speeds = Throughput(decode_tokens_per_s=math.inf, prefill_tokens_per_s=math.nan)
+    ours = json.loads(document_json(speeds))
+    model = document_model(Throughput)
+    theirs = json.loads(model.model_validate(dict(speeds)).model_dump_json())
+    assert ours == theirs
+    assert ours["decode_tokens_per_s"] is None and ours["prefill_tokens_per_s"] is None
+
+
+def test_every_key_a_report_writes_is_in_the_recommend_schema() -> None:
+    schema = document_schema(Report)
+    defs: dict[str, Any] = schema["$defs"]
+
+    def keys_of(node: dict[str, Any]) -> set[str]:
+        return set(node.get("properties", {}))
+
+    doc = json.loads(document_json(_reports()[1]))
+    assert set(doc) == keys_of(schema)
+    first = doc["recommendations"][0]
+    assert set(first) == keys_of(defs["Recommendation"])
+    assert set(first["fine_tuning"]) == keys_of(defs["FineTuning"])
+    assert all(d.get("additionalProperties") is False for d in defs.values() if "properties" in d)

@@ -1,4 +1,4 @@
-"""The parsed-TOML cache gives what a fresh parse gives, notices edits, never gets in the way."""
+"""The build cache gives what a fresh build gives, notices edits, never gets in the way."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class Parser:
 
 
 def _cache_files(home: Path) -> list[Path]:
-    return sorted((home / "cache").glob("toml-*.json"))
+    return sorted((home / "cache").glob("toml-*.pickle"))
 
 
 def test_second_read_comes_from_the_cache_and_equals_a_fresh_parse(
@@ -38,8 +38,8 @@ def test_second_read_comes_from_the_cache_and_equals_a_fresh_parse(
     src = tmp_path / "a.toml"
     src.write_text('title = "x"\nratio = 0.1\nbig = 12345678901234567890\n[[rows]]\nn = 1\n')
     parse = Parser(src)
-    first = cached_toml(src, parse)
-    second = cached_toml(src, parse)
+    first = cached_toml(src, parse, dict)
+    second = cached_toml(src, parse, dict)
     assert parse.calls == 1
     assert first == second == tomllib.loads(src.read_text())
     assert isinstance(second["ratio"], float) and isinstance(second["rows"][0]["n"], int)
@@ -50,10 +50,10 @@ def test_an_edited_file_is_parsed_again(tmp_path: Path) -> None:
     src = tmp_path / "a.toml"
     src.write_text("n = 1\n")
     parse = Parser(src)
-    assert cached_toml(src, parse) == {"n": 1}
+    assert cached_toml(src, parse, dict) == {"n": 1}
     src.write_text("n = 22\n")
     os.utime(src, ns=(src.stat().st_atime_ns, src.stat().st_mtime_ns + 1_000_000))
-    assert cached_toml(src, parse) == {"n": 22}
+    assert cached_toml(src, parse, dict) == {"n": 22}
     assert parse.calls == 2
 
 
@@ -61,12 +61,12 @@ def test_a_damaged_cache_file_is_ignored(tmp_path: Path, _isolated_home: Path) -
     src = tmp_path / "a.toml"
     src.write_text("n = 1\n")
     parse = Parser(src)
-    cached_toml(src, parse)
+    cached_toml(src, parse, dict)
     (cache,) = _cache_files(_isolated_home)
-    cache.write_bytes(cache.read_bytes()[:-3])  # key intact, JSON cut short
-    assert cached_toml(src, parse) == {"n": 1}
+    cache.write_bytes(cache.read_bytes()[:-3])  # key intact, pickle cut short
+    assert cached_toml(src, parse, dict) == {"n": 1}
     assert parse.calls == 2
-    assert cached_toml(src, parse) == {"n": 1}  # rewritten whole
+    assert cached_toml(src, parse, dict) == {"n": 1}  # rewritten whole
     assert parse.calls == 2
 
 
@@ -79,27 +79,59 @@ def test_an_unwritable_home_only_costs_the_cache(
     src = tmp_path / "a.toml"
     src.write_text("n = 1\n")
     parse = Parser(src)
-    assert cached_toml(src, parse) == cached_toml(src, parse) == {"n": 1}
+    assert cached_toml(src, parse, dict) == cached_toml(src, parse, dict) == {"n": 1}
     assert parse.calls == 2
 
 
-def test_dates_are_not_cached_and_stay_dates(tmp_path: Path, _isolated_home: Path) -> None:
+def test_dates_survive_the_cache(tmp_path: Path, _isolated_home: Path) -> None:
     src = tmp_path / "a.toml"
     src.write_text("day = 2024-05-01\n")
     parse = Parser(src)
-    assert cached_toml(src, parse) == cached_toml(src, parse) == tomllib.loads(src.read_text())
+    assert (
+        cached_toml(src, parse, dict)
+        == cached_toml(src, parse, dict)
+        == tomllib.loads(src.read_text())
+    )
+    assert parse.calls == 1
+
+
+def test_a_cached_object_of_another_type_is_built_again(tmp_path: Path) -> None:
+    src = tmp_path / "a.toml"
+    src.write_text("n = 1\n")
+    assert cached_toml(src, lambda: [1, 2], list) == [1, 2]
+    parse = Parser(src)
+    assert cached_toml(src, parse, dict) == {"n": 1}  # same file, but a list is in the cache
+    assert parse.calls == 1
+
+
+def test_editing_the_code_named_in_modules_makes_the_cache_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A development tree changes a record class without a version bump: rebuild, not unpickle
+    objects of the old layout."""
+    code = tmp_path / "shapes_for_cache_test.py"
+    code.write_text("SIDES = 3\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    src = tmp_path / "a.toml"
+    src.write_text("n = 1\n")
+    parse = Parser(src)
+    modules = ("shapes_for_cache_test",)
+    cached_toml(src, parse, dict, modules)
+    cached_toml(src, parse, dict, modules)
+    assert parse.calls == 1
+    code.write_text("SIDES = 4  # edited\n")
+    cached_toml(src, parse, dict, modules)
     assert parse.calls == 2
-    assert _cache_files(_isolated_home) == []
 
 
 def test_parse_errors_pass_through_unchanged(tmp_path: Path) -> None:
     src = tmp_path / "a.toml"
     src.write_text("n = = 1\n")
     with pytest.raises(tomllib.TOMLDecodeError):
-        cached_toml(src, Parser(src))
+        cached_toml(src, Parser(src), dict)
     missing = tmp_path / "missing.toml"
     with pytest.raises(FileNotFoundError):
-        cached_toml(missing, Parser(missing))
+        cached_toml(missing, Parser(missing), dict)
 
 
 def test_shipped_files_load_the_same_warm_as_cold() -> None:

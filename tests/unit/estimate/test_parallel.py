@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from advisor.estimate import estimate
 from advisor.models.estimate import EstimateSetup, Method, Mode, Precision
 from tests.unit.estimate.archs import llama2_7b
@@ -9,8 +11,8 @@ from tests.unit.estimate.archs import llama2_7b
 N = llama2_7b().params_total
 
 
-def train(**kw: object) -> EstimateSetup:
-    base: dict[str, object] = {
+def train(**kw: Any) -> EstimateSetup:
+    base: dict[str, Any] = {
         "mode": Mode.TRAINING,
         "method": Method.FULL,
         "precision": Precision.BF16,

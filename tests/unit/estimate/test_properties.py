@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -39,7 +41,7 @@ modes = st.sampled_from([Mode.INFERENCE, Mode.TRAINING])
 methods = st.sampled_from(list(Method))
 
 
-def total(arch: ModelArch, **kw: object) -> int:
+def total(arch: ModelArch, **kw: Any) -> int:
     return estimate(arch, EstimateSetup(**kw)).memory.total_bytes
 
 
@@ -48,7 +50,7 @@ def total(arch: ModelArch, **kw: object) -> int:
 def test_memory_grows_with_batch_and_sequence(
     arch: ModelArch, mode: Mode, batch: int, seq: int, ckpt: bool
 ) -> None:
-    kw: dict[str, object] = {"mode": mode, "gradient_checkpointing": ckpt}
+    kw: dict[str, Any] = {"mode": mode, "gradient_checkpointing": ckpt}
     base = total(arch, batch=batch, seq=seq, **kw)
     assert total(arch, batch=batch + 1, seq=seq, **kw) >= base
     assert total(arch, batch=batch, seq=seq + 64, **kw) >= base
@@ -69,7 +71,7 @@ def test_qlora_le_lora_le_full(arch: ModelArch, batch: int, seq: int, rank: int)
     LoRA is low-rank by definition: the rank stays below a quarter of the width; and on toy
     models (a layer or two, a few dozen wide) LoRA's dropout copies outweigh the weights."""
     rank = max(1, min(rank, (arch.hidden_size or 4) // 4))
-    kw: dict[str, object] = {
+    kw: dict[str, Any] = {
         "mode": Mode.TRAINING,
         "batch": batch,
         "seq": seq,
@@ -88,7 +90,7 @@ def test_more_zero_sharding_never_raises_per_device(
     arch: ModelArch, method: Method, gpus: int, offload: bool
 ) -> None:
     precision = Precision.NF4 if method is Method.QLORA else Precision.BF16
-    kw: dict[str, object] = {
+    kw: dict[str, Any] = {
         "mode": Mode.TRAINING,
         "method": method,
         "precision": precision,
@@ -104,7 +106,7 @@ def test_more_zero_sharding_never_raises_per_device(
 @settings(max_examples=40, deadline=None)
 @given(archs, st.integers(1, 6))
 def test_more_gpus_under_zero3_never_raise_per_device(arch: ModelArch, k: int) -> None:
-    kw: dict[str, object] = {"mode": Mode.TRAINING, "zero": 3, "seq": 512, "mixed_precision": True}
+    kw: dict[str, Any] = {"mode": Mode.TRAINING, "zero": 3, "seq": 512, "mixed_precision": True}
     assert total(arch, gpus=2 ** (k + 1), **kw) <= total(arch, gpus=2**k, **kw)
 
 
@@ -114,7 +116,7 @@ def test_checkpointing_never_raises_activations(
     arch: ModelArch, method: Method, batch: int, seq: int, flash: bool
 ) -> None:
     precision = Precision.NF4 if method is Method.QLORA else Precision.BF16
-    kw: dict[str, object] = {
+    kw: dict[str, Any] = {
         "mode": Mode.TRAINING,
         "method": method,
         "precision": precision,

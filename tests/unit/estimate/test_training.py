@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from advisor.errors import InvalidValueError
@@ -12,7 +14,7 @@ from tests.unit.estimate.archs import llama2_7b
 N = llama2_7b().params_total
 
 
-def full(**kw: object) -> EstimateSetup:
+def full(**kw: Any) -> EstimateSetup:
     return EstimateSetup(mode=Mode.TRAINING, method=Method.FULL, **kw)
 
 
@@ -98,7 +100,7 @@ def test_qlora_fits_where_full_does_not() -> None:
         {"gpus": 4, "tensor_parallel": 3},
     ],
 )
-def test_invalid_setups_raise_usage_errors(kwargs: dict[str, object]) -> None:
+def test_invalid_setups_raise_usage_errors(kwargs: dict[str, Any]) -> None:
     with pytest.raises(InvalidValueError) as err:
         EstimateSetup(**kwargs)
     assert "\n" not in err.value.message

@@ -9,6 +9,7 @@ import pytest
 from advisor.catalog import load_catalog
 from advisor.models.hardware import HardwareProfile
 from advisor.models.request import Request
+from advisor.models.task import Task
 from advisor.recommend import recommend
 from advisor.whatif import WhatIf, apply_whatif
 
@@ -39,7 +40,7 @@ def test_cached_weights_are_marked_downloaded(
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     monkeypatch.delenv("HF_HUB_CACHE", raising=False)
     hardware = apply_whatif(WhatIf(gpus=["RTX 4090"]), HardwareProfile())
-    request = Request(task="chat", data=0, top=10)
+    request = Request(task=Task.CHAT, data=0, top=10)
     before = recommend(request, hardware=hardware, catalog=load_catalog())
     assert all(r.downloaded is False for r in before.recommendations)
     assert all(r.size_on_disk_bytes is None for r in before.recommendations)

@@ -160,24 +160,24 @@ def test_library_call_is_the_package_itself(catalog: Catalog) -> None:
 
 def test_translation_without_a_pair_says_languages_were_not_checked() -> None:
     hw = apply_whatif(WhatIf(gpus=["RTX 4090"]), HardwareProfile(ram_bytes=64 * 2**30))
-    unchecked = recommend(Request(task="translation"), hardware=hw)
+    unchecked = recommend(Request(task=Task.TRANSLATION), hardware=hw)
     assert any("--source-lang" in w for w in unchecked.warnings)
     checked = recommend(
-        Request(task="translation", source_lang="en", target_lang="de"), hardware=hw
+        Request(task=Task.TRANSLATION, source_lang="en", target_lang="de"), hardware=hw
     )
     assert not any("--source-lang" in w for w in checked.warnings)
 
 
 def test_a_pick_slower_than_reading_says_so() -> None:
     laptop = apply_whatif(WhatIf(cpu_only=True, ram_gib=32), HardwareProfile())
-    report = recommend(Request(task="chat", top=10), hardware=laptop)
+    report = recommend(Request(task=Task.CHAT, top=10), hardware=laptop)
     speeds = [r.inference.decode_tokens_per_s for r in report.recommendations if r.inference]
     assert any(s is not None and s < 5 for s in speeds), "a 14B model on a CPU is slow"
     for rec in report.recommendations:
         assert rec.inference is not None and rec.inference.decode_tokens_per_s is not None
         slow = rec.inference.decode_tokens_per_s < 5
         assert slow == any("slower than people read" in r for r in rec.reasons), rec.model.id
-    floor = recommend(Request(task="chat", top=10, min_tokens_per_s=5), hardware=laptop)
+    floor = recommend(Request(task=Task.CHAT, top=10, min_tokens_per_s=5), hardware=laptop)
     assert all(
         r.inference is not None and (r.inference.decode_tokens_per_s or 0) >= 5
         for r in floor.recommendations
