@@ -80,11 +80,11 @@ def _validate(data: dict[str, Any], origin: str) -> tuple[GpuSpec, ...]:
     entries = data.get("gpus")
     if not isinstance(entries, list) or not entries:
         raise CatalogError(f"{origin} has no [[gpus]] entries")
+    from pydantic import ValidationError  # validation runs on a cache miss only
+
     specs: list[GpuSpec] = []
     for position, entry in enumerate(entries, start=1):
         label = entry.get("id", f"entry {position}") if isinstance(entry, dict) else position
-        from pydantic import ValidationError  # validation runs on a cache miss only
-
         try:
             specs.append(GpuSpec.model_validate(entry))
         except ValidationError as exc:

@@ -5,10 +5,11 @@ annotated fields (``name: type = Field(...)``), keyword-only construction, no as
 construction, equality and hashing by value, ``model_copy(update=...)`` for changed copies, and
 ``model_dump`` / ``model_dump_json`` for plain data and JSON.
 
-Why not pydantic models directly: importing pydantic and defining some sixty models costs more
-than 150 ms of every ``advisor`` run (measured with ``python -X importtime``), which alone would
-break the 0.25 s budget of ``advisor recommend --json`` (issue 5). So records are cheap plain
-classes on the hot path, and pydantic stays at the edges, imported on first use:
+Why not pydantic models directly: importing pydantic and defining some sixty models took about
+145 ms of every ``advisor`` run on a 2-core machine (``python -X importtime``), and building their
+validators on first use 35 ms more, most of the 0.25 s that ``advisor recommend --json`` may take
+(issue 5). So records are cheap plain classes on the hot path, and pydantic stays at the edges,
+imported on first use:
 
 - ``Cls(...)``: construction by typed code (mypy strict checks every call through
   ``dataclass_transform``). Unknown and missing fields, the numeric and length bounds of
@@ -19,11 +20,13 @@ classes on the hot path, and pydantic stays at the edges, imported on first use:
   user dictionaries) validated and converted by pydantic, through a pydantic model generated from
   the record's fields (``advisor.models.validation``); errors are pydantic ``ValidationError``.
 - ``Cls.model_json_schema()``: the JSON Schema of that generated model, so the schema and the
-  records cannot drift apart. JSON written by ``model_dump_json`` is checked against pydantic's
-  own serialisation by the test suite (tests/unit/test_records.py).
+  records cannot drift apart. The JSON ``model_dump_json`` writes is checked against that schema
+  and against pydantic's own serialisation by tests/unit/test_document_json.py; the record
+  behaviour by tests/unit/test_records.py.
 
-Private state (names starting with ``_``) is not a field: it is not compared, copied, dumped or
-pickled, and may be set on a frozen record (caches such as ``ModelSpec.arch()``).
+Private state (names starting with ``_``) is not a field: it is not compared, dumped or pickled,
+and may be set on a frozen record (caches such as ``ModelSpec.arch()``); ``model_copy`` carries
+it along, as pydantic does.
 """
 
 from __future__ import annotations
@@ -268,7 +271,12 @@ class Frozen:
         field_checks = {(f, fn.__name__): fn for f, fn in cls.__record_field_checks__}
         model_checks = {fn.__name__: fn for fn in cls.__record_model_checks__}
         for name, annotation in (own or {}).items():
-            if name.startswith("_") or str(annotation).startswith(("ClassVar", "typing.ClassVar")):
+            if not isinstance(annotation, str):
+                raise TypeError(
+                    f"{cls.__name__}.{name}: record modules must start with"
+                    " `from __future__ import annotations` (fields are read from their text)"
+                )
+            if name.startswith("_") or annotation.startswith(("ClassVar", "typing.ClassVar")):
                 continue
             value = cls.__dict__.get(name, MISSING)
             spec = value if isinstance(value, FieldSpec) else FieldSpec(default=value)
@@ -277,7 +285,7 @@ class Frozen:
                     f"{cls.__name__}.{name}: a mutable default would be shared by every record;"
                     " use Field(default_factory=...)"
                 )
-            spec.name, spec.annotation, spec.module = name, str(annotation), cls.__module__
+            spec.name, spec.annotation, spec.module = name, annotation, cls.__module__
             fields[name] = spec
             if value is not MISSING:
                 delattr(cls, name)  # instances always hold their own value
