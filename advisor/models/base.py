@@ -146,24 +146,14 @@ def Field(
     min_length: int | None = None,
     max_length: int | None = None,
 ) -> Any: ...
-def Field(
-    default: Any = MISSING,
-    *,
-    default_factory: Callable[[], Any] | None = None,
-    description: str | None = None,
-    ge: float | None = None,
-    gt: float | None = None,
-    le: float | None = None,
-    lt: float | None = None,
-    min_length: int | None = None,
-    max_length: int | None = None,
-) -> Any:
+def Field(default: Any = MISSING, **options: Any) -> Any:
     """A record field with a default (or factory), a description, and bounds.
 
     ``ge``/``gt``/``le``/``lt`` bound numbers, ``min_length``/``max_length`` bound lists and
-    strings; ``None`` values are not checked. The same bounds appear in the JSON Schema.
+    strings; ``None`` values are not checked. The same bounds appear in the JSON Schema. (The
+    overloads above give the options and their types; ``FieldSpec`` holds them.)
     """
-    return FieldSpec(default, default_factory, description, ge, gt, le, lt, min_length, max_length)
+    return FieldSpec(default, **options)
 
 
 def field_check(*names: str) -> Callable[[_F], _F]:

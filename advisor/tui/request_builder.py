@@ -52,16 +52,16 @@ def build_request(values: FormValues, base: Request) -> Request:
     update["goal"] = values.goal
     if errors:
         raise FieldErrors(errors)
-    fields = base.model_dump()
+    fields = dict(base)
     if update["task"] != base.task:
         fields["data_unit"] = None  # the unit typed for one task means nothing for another
     fields.update(update)
     try:
-        return Request.model_validate(fields)
+        return Request(**fields)  # the values are parsed above; Request runs its own checks
     except AdvisorError as exc:
         raise FieldErrors({None: exc.one_line()}) from None
-    except ValueError as exc:  # pydantic's ValidationError: a value of the wrong kind
-        raise FieldErrors({None: str(exc).splitlines()[-1].strip()}) from None
+    except ValueError as exc:  # RecordError: a value the field does not allow (a goal, say)
+        raise FieldErrors({None: str(exc)}) from None
 
 
 def field_of_error(error: AdvisorError, request: Request) -> str | None:
