@@ -15,7 +15,8 @@ imported on first use:
   ``dataclass_transform``). Unknown and missing fields, the numeric and length bounds of
   ``Field(ge=..., min_length=...)``, ``@field_check`` and ``@model_check`` rules all run here.
   Enum fields (``Task``, ``Task | None``, ``list[Task]``) also take their values (``"chat"``),
-  for callers of the library; nothing else is converted.
+  for callers of the library, and float fields turn an ``int`` into a ``float``; nothing else
+  is converted.
 - ``Cls.model_validate(data)`` / ``model_validate_json(text)``: untrusted input (TOML, JSON,
   user dictionaries) validated and converted by pydantic, through a pydantic model generated from
   the record's fields (``advisor.models.validation``); errors are pydantic ``ValidationError``.
@@ -218,21 +219,50 @@ def _length_at_most(n: int, value: Any) -> bool:
     return len(value) <= n
 
 
-_ENUM_ANNOTATION = re.compile(
+_CONVERTIBLE = re.compile(
     r"^(?:None \| )?(?:(list|tuple)\[)?([A-Za-z_][\w.]*)(?:, \.\.\.)?(\])?(?: \| None)?$"
 )
+"""``X``, ``X | None``, ``list[X]``, ``tuple[X, ...]``: the annotations whose values convert."""
 
 
-def _enum_of(annotation: str, namespace: Mapping[str, Any]) -> tuple[type[Enum], bool] | None:
-    """The enum a field holds (``Task``, ``Task | None``, ``list[Task]``, ``tuple[Task, ...]``)
-    and whether it holds several; None for any other annotation, or a name not yet defined."""
-    match = _ENUM_ANNOTATION.match(annotation)
+def _converter(
+    owner: str, name: str, annotation: str, namespace: Mapping[str, Any]
+) -> Callable[[Any], Any] | None:
+    """How a field's non-None value is brought to its type, where the type is simple enough:
+    an enum from its value (``"chat"`` to ``Task.CHAT``), one by one in a list or tuple of enums,
+    and an ``int`` to ``float`` in a float field (JSON then writes ``10.0``, as pydantic did).
+    None for any other annotation, or a name not defined yet."""
+    match = _CONVERTIBLE.match(annotation)
     if match is None or bool(match.group(1)) != bool(match.group(3)):
         return None
-    found: Any = namespace.get(match.group(2).rpartition(".")[2])
-    if isinstance(found, type) and issubclass(found, Enum):
-        return found, bool(match.group(1))
-    return None
+    target = match.group(2)
+    if target == "float" and not match.group(1):
+        return _to_float
+    found: Any = namespace.get(target.rpartition(".")[2])
+    if not (isinstance(found, type) and issubclass(found, Enum)):
+        return None
+    one = functools.partial(_to_enum, found, f"{owner}.{name}")
+    if match.group(1):
+        return functools.partial(_each, one)
+    return one
+
+
+def _to_float(value: Any) -> Any:
+    return float(value) if type(value) is int else value
+
+
+def _to_enum(enum: type[Enum], where: str, value: Any) -> Any:
+    if type(value) is enum:
+        return value
+    try:
+        return enum(value)
+    except (TypeError, ValueError):
+        allowed = ", ".join(str(member.value) for member in enum)
+        raise RecordError(f"{where}: {value!r} is not one of {allowed}") from None
+
+
+def _each(convert: Callable[[Any], Any], values: Any) -> Any:
+    return type(values)(convert(item) for item in values)
 
 
 @dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(Field,))
@@ -249,7 +279,7 @@ class Frozen:
     __record_checks__: ClassVar[tuple[tuple[str, Callable[[Any], bool], str], ...]] = ()
     __record_field_checks__: ClassVar[tuple[tuple[str, Callable[[Any], None]], ...]] = ()
     __record_model_checks__: ClassVar[tuple[Callable[[Any], None], ...]] = ()
-    __record_enums__: ClassVar[tuple[tuple[str, type[Enum], bool], ...]] = ()
+    __record_converters__: ClassVar[tuple[tuple[str, Callable[[Any], Any]], ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -302,12 +332,13 @@ class Frozen:
         cls.__record_checks__ = tuple(c for s in fields.values() for c in _bound_checks(s))
         cls.__record_field_checks__ = tuple((f, fn) for (f, _), fn in field_checks.items())
         cls.__record_model_checks__ = tuple(model_checks.values())
-        enums = []
+        converters = []
         for name, spec in fields.items():
-            found = _enum_of(spec.annotation, vars(sys.modules[spec.module]))
-            if found is not None:
-                enums.append((name, *found))
-        cls.__record_enums__ = tuple(enums)
+            namespace = vars(sys.modules[spec.module])
+            convert = _converter(cls.__name__, name, spec.annotation, namespace)
+            if convert is not None:
+                converters.append((name, convert))
+        cls.__record_converters__ = tuple(converters)
 
     def __init__(self, **data: Any) -> None:
         cls = type(self)
@@ -323,20 +354,10 @@ class Frozen:
         if len(values) != len(cls.__record_names__):
             missing = sorted(cls.__record_required__ - data.keys())
             raise RecordError(f"{cls.__name__}: missing field(s) {', '.join(missing)}")
-        for name, enum, many in cls.__record_enums__:
+        for name, convert in cls.__record_converters__:
             value = values[name]
-            if value is None or type(value) is enum:
-                continue
-            try:
-                if not many:
-                    values[name] = enum(value)
-                elif any(type(item) is not enum for item in value):
-                    values[name] = type(value)(enum(item) for item in value)
-            except (TypeError, ValueError):
-                allowed = ", ".join(str(member.value) for member in enum)
-                raise RecordError(
-                    f"{cls.__name__}.{name}: {value!r} is not one of {allowed}"
-                ) from None
+            if value is not None:
+                values[name] = convert(value)
         for name, test, message in cls.__record_checks__:
             value = values[name]
             if value is not None and not test(value):

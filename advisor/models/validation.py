@@ -6,8 +6,11 @@ model in lax mode (``"chat"`` becomes ``Task.CHAT``, a list becomes a tuple) and
 validated object into the record, running the record's own checks; ``field_check`` rules run as
 field validators, so an error names its field. JSON Schemas come from the same generated models.
 
-Only this module imports pydantic, and only ``model_validate``, ``model_validate_json``,
-``model_json_schema`` and ``advisor schema`` import it (see ``advisor.models.base``).
+This module is imported by ``model_validate``, ``model_validate_json`` and
+``model_json_schema`` on first use, never on a warm ``advisor recommend --json`` run (see
+``advisor.models.base``; tests/cli/test_startup.py checks that pydantic stays unloaded there).
+The readers of catalog, GPU and policy files import pydantic's ``ValidationError`` to turn its
+errors into their own messages, when a file is read rather than taken from the cache.
 """
 
 from __future__ import annotations

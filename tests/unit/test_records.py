@@ -103,12 +103,16 @@ def test_field_and_model_checks_run_on_construction() -> None:
     assert Box(name="big", size=11).size == 11
 
 
-def test_enum_fields_take_their_values_and_nothing_else_is_converted() -> None:
+def test_enum_values_become_members_ints_in_float_fields_floats_nothing_else_changes() -> None:
     request = Request(task="translation", source_lang="en", target_lang="de", goal="serve")  # type: ignore[arg-type]  # what an untyped caller passes
     assert request.task is Task.TRANSLATION and request.goal is Goal.SERVE
     record = _record(tasks=["chat", "code"])
     assert record.tasks == [Task.CHAT, Task.CODE]
     assert _record(params=5).params == 5
+    assert _record(context_length=4096).context_length == 4096
+    speed = Request(task=Task.CHAT, min_tokens_per_s=30).min_tokens_per_s
+    assert type(speed) is float and speed == 30.0  # a float field holds a float
+    assert Request(task=Task.CHAT, languages=["en"]).languages == ["en"]
 
 
 def test_a_requests_own_rules_raise_advisor_errors() -> None:
