@@ -340,17 +340,26 @@ class Frozen:
                 converters.append((name, convert))
         cls.__record_converters__ = tuple(converters)
 
-    def __init__(self, **data: Any) -> None:
-        cls = type(self)
-        if not data.keys() <= cls.__record_nameset__:
-            unknown = sorted(set(data) - cls.__record_nameset__)
+    @classmethod
+    def _reject_unknown(cls, given: Mapping[str, Any]) -> None:
+        if not given.keys() <= cls.__record_nameset__:
+            unknown = sorted(set(given) - cls.__record_nameset__)
             raise RecordError(f"{cls.__name__}: unknown field(s) {', '.join(unknown)}")
-        values = self.__dict__
+
+    @classmethod
+    def _fill(cls, values: dict[str, Any], given: Mapping[str, Any]) -> None:
+        """Put the defaults, the factories' values for fields not given, then ``given``."""
         values.update(cls.__record_defaults__)
         for name, factory in cls.__record_factories__:
-            if name not in data:
+            if name not in given:
                 values[name] = factory()
-        values.update(data)
+        values.update(given)
+
+    def __init__(self, **data: Any) -> None:
+        cls = type(self)
+        cls._reject_unknown(data)
+        values = self.__dict__
+        cls._fill(values, data)
         if len(values) != len(cls.__record_names__):
             missing = sorted(cls.__record_required__ - data.keys())
             raise RecordError(f"{cls.__name__}: missing field(s) {', '.join(missing)}")
@@ -418,12 +427,7 @@ class Frozen:
     def model_construct(cls, **values: Any) -> Self:
         """A record from values already known to be valid: defaults filled, nothing checked."""
         obj = cls.__new__(cls)
-        state = obj.__dict__
-        state.update(cls.__record_defaults__)
-        for name, factory in cls.__record_factories__:
-            if name not in values:
-                state[name] = factory()
-        state.update(values)
+        cls._fill(obj.__dict__, values)
         return obj
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None) -> Self:
@@ -437,9 +441,7 @@ class Frozen:
         copy = cls.__new__(cls)
         copy.__dict__.update(self.__dict__)
         if update:
-            if not update.keys() <= cls.__record_nameset__:
-                unknown = sorted(set(update) - cls.__record_nameset__)
-                raise RecordError(f"{cls.__name__}: unknown field(s) {', '.join(unknown)}")
+            cls._reject_unknown(update)
             copy.__dict__.update(update)
         return copy
 
@@ -525,8 +527,6 @@ def _dump(value: Any, as_json: bool, exclude_none: bool) -> Any:
         }
     if isinstance(value, date):
         return value.isoformat() if as_json else value
-    if isinstance(value, (set, frozenset)) and as_json:
-        return [_dump(item, as_json, exclude_none) for item in value]
     if isinstance(value, Iterable) and as_json and not isinstance(value, (str, bytes)):
         return [_dump(item, as_json, exclude_none) for item in value]
     return value

@@ -13,14 +13,9 @@ from typing import Any
 from advisor.models.base import SCHEMA_VERSION, Frozen, dumps
 
 
-def document_data(obj: Frozen) -> dict[str, Any]:
-    """The document of ``obj`` as plain JSON data."""
-    return {"schema_version": SCHEMA_VERSION, **obj.model_dump(mode="json")}
-
-
 def document_json(obj: Frozen, indent: int | None = 2) -> str:
     """The document of ``obj`` as JSON text."""
-    return dumps(document_data(obj), indent=indent)
+    return dumps({"schema_version": SCHEMA_VERSION, **obj.model_dump(mode="json")}, indent=indent)
 
 
 def document_schema(model: type[Frozen]) -> dict[str, Any]:

@@ -57,9 +57,7 @@ def _swap(tp: Any, convert: bool) -> Any:
 def _to_record(cls: type[Frozen]) -> Callable[[Any], Frozen]:
     names = cls.__record_names__
 
-    def to_record(validated: Any) -> Frozen:
-        if isinstance(validated, cls):
-            return validated
+    def to_record(validated: Any) -> Frozen:  # a validated pydantic object of the record's model
         return cls(**{name: getattr(validated, name) for name in names})
 
     return to_record
