@@ -45,6 +45,17 @@ class QualitySignal(Frozen):
     value: float = Field(description="As published (percent for accuracies, WER in percent).")
     benchmark: str = Field(min_length=1, description="Dataset, split and protocol.")
     source: str = Field(min_length=1, description="Paper, model card or leaderboard URL.")
+    test_set: str | None = Field(
+        default=None,
+        description=(
+            "Canonical test-set id (e.g. 'flores-200-devtest', 'open-asr-leaderboard', "
+            "'ade20k-val'): scores compare across models only on the same test set."
+        ),
+    )
+    language: str | None = Field(
+        default=None,
+        description="Language ('de') or direction ('en-de') the score is for; None = aggregate.",
+    )
 
 
 class ModelRecord(Frozen):
@@ -64,6 +75,25 @@ class ModelRecord(Frozen):
     license: str = Field(min_length=1, description="An id from licenses.toml.")
     languages: list[str] | None = Field(
         default=None, description="ISO 639-1 codes (639-3 where no 639-1 code exists)."
+    )
+    languages_claimed: int | None = Field(
+        default=None,
+        gt=0,
+        description=(
+            "How many languages the card claims in bulk ('119 languages') when it does not list "
+            "them all; `languages` then holds the ones it names."
+        ),
+    )
+    translation_directions: list[str] | None = Field(
+        default=None,
+        description=(
+            "Directional translation models only: the 'src-tgt' pairs it translates "
+            "(e.g. ['de-en']); absent means any direction among its languages."
+        ),
+    )
+    reviewed: bool = Field(
+        default=True,
+        description="False for records generated from the Hub (catalog refresh) not yet reviewed.",
     )
     release_date: date | None = None
     context_length: int | None = Field(default=None, gt=0, description="Tokens.")
@@ -98,6 +128,14 @@ class ModelRecord(Frozen):
     def _check_languages(value: list[str]) -> None:
         if len(set(value)) != len(value):
             raise ValueError("lists a language twice")
+
+    @field_check("translation_directions")
+    @staticmethod
+    def _check_directions(value: list[str]) -> None:
+        for pair in value:
+            src, sep, tgt = pair.partition("-")
+            if not sep or not src or not tgt or "-" in tgt or src == tgt:
+                raise ValueError(f"{pair!r} is not a 'src-tgt' pair of two language codes")
 
 
 class Origin(StrEnum):

@@ -7,6 +7,7 @@ not establish are ``None`` (printed as ``null``), never 0.
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
 from advisor.models.base import Field, Frozen
@@ -55,6 +56,11 @@ class GpuSpec(Frozen):
     hourly_usd: float | None = Field(
         default=None, gt=0, description="Typical on-demand cloud price per GPU-hour."
     )
+    price_provider: str | None = Field(
+        default=None, description="Whose public on-demand price list hourly_usd is from."
+    )
+    price_date: date | None = Field(default=None, description="When that price was read.")
+    price_source: str | None = Field(default=None, description="URL of that price list.")
     release_year: int | None = None
     aliases: list[str] = Field(default_factory=list, description="Other names users type.")
     source: str = Field(description="Datasheet or spec page the numbers come from.")

@@ -177,6 +177,8 @@ def test_model_dump_keeps_python_values_and_json_mode_makes_them_plain() -> None
         "value": 40.5,
         "benchmark": "5-shot",
         "source": "s",
+        "test_set": None,
+        "language": None,
     }
     plain = record.model_dump(mode="json")
     assert plain["tasks"] == ["chat"] and plain["release_date"] == "2024-05-01"
