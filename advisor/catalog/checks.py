@@ -7,6 +7,7 @@ catalog failing. Checks never raise on content.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
@@ -29,6 +30,15 @@ PARAMS_TOLERANCE = 0.02
 "catalog": covers biases, norms and tied embeddings that a config does not spell out)."""
 
 Records = Sequence[tuple[ModelRecord, Path]]
+
+CITABLE = re.compile(r"https?://\S+|[\w.-]+/[\w.-]+@[0-9a-f]{7,40}:\S+")
+"""What a ``source`` must contain to be traced by someone else: a URL, or the
+``owner/repo@commit:path`` of the file read (issue 12: free text is not a source)."""
+
+
+def citable(source: str | None) -> bool:
+    """Whether ``source`` names a URL or a ``repo@commit:path`` somewhere in its text."""
+    return bool(source) and CITABLE.search(source or "") is not None
 
 
 def metric_index(metrics: Iterable[MetricInfo]) -> dict[str, MetricInfo]:
@@ -174,6 +184,39 @@ def arithmetic(record: ModelRecord, path: Path) -> Iterator[Problem]:
                 field=field,
                 why=why,
                 severity="note" if guessed else "error",
+            )
+
+
+def provenance(record: ModelRecord, path: Path) -> Iterator[Problem]:
+    """Warnings for a record a reader cannot date or trace: no ``release_date``, or a
+    ``source`` (of the record or of one of its quality signals) that names no URL and no
+    ``repo@commit:path``. Warnings pass validation; the shipped catalog is held to them by
+    a test."""
+    file, model = display(path), record.id
+    if record.release_date is None:
+        yield Problem(
+            file=file,
+            model=model,
+            field="release_date",
+            severity="warning",
+            why="missing: add the date the model was published (YYYY-MM-DD, -01 if only the month)",
+        )
+    if not citable(record.source):  # the schema already requires a non-empty source
+        yield Problem(
+            file=file,
+            model=model,
+            field="source",
+            severity="warning",
+            why="free text: cite a URL or repo@commit:path of the config.json or card read",
+        )
+    for index, signal in enumerate(record.quality):
+        if not citable(signal.source):
+            yield Problem(
+                file=file,
+                model=model,
+                field=f"quality.{index}.source",
+                severity="warning",
+                why="free text: cite the URL or repo@commit:path the score was read from",
             )
 
 

@@ -123,6 +123,7 @@ def build(sources: Sources, *, arithmetic: bool = False) -> tuple[Catalog, list[
             if arithmetic:
                 problems += checks.arithmetic(record, path)
                 problems += checks.family_notes(record, path, task_infos)
+                problems += checks.provenance(record, path)
 
     shipped_file = {record.id: path for record, path in base.models}
     specs: dict[str, ModelSpec] = {}

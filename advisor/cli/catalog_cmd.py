@@ -171,6 +171,8 @@ def handle_validate(args: argparse.Namespace) -> int:
     notes = [p for p in problems if p.severity == "note"]
     for problem in errors:
         sys.stdout.write(problem.line() + "\n")
+    for problem in (p for p in problems if p.severity == "warning"):
+        sys.stdout.write(f"warning: {problem.line()}\n")
     if args.notes:
         for problem in notes:
             sys.stdout.write(f"note: {problem.line()}\n")

@@ -26,8 +26,9 @@ _REPO = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 Dtype = Literal["fp32", "bf16", "fp16", "fp8"]
 """Precision of the published weights (``torch_dtype``; fp8 for natively FP8 checkpoints)."""
 
-Severity = Literal["error", "note"]
-"""An error fails validation; a note says what could not be checked."""
+Severity = Literal["error", "warning", "note"]
+"""An error fails validation; a warning is printed but passes (a record a user cannot trace:
+no release date, no citable source); a note says what could not be checked."""
 
 DataUnit = Literal["examples", "tokens", "hours", "images"]
 """What a task's training data is counted in."""

@@ -22,7 +22,9 @@ def _json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:  # type: igno
 def test_json_has_schema_version_first_and_the_design_keys(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    doc = _json(capsys, "--task", "chat", "--data", "5k", *HW)
+    # --goal fine-tune: the user asks for a training plan, so the top pick carries one (with the
+    # default goal a better model that only fits for serving may rank first).
+    doc = _json(capsys, "--task", "chat", "--data", "5k", "--goal", "fine-tune", *HW)
     assert next(iter(doc)) == "schema_version"
     for key in ("request", "hardware", "strategy", "recommendations", "excluded", "warnings"):
         assert key in doc
@@ -91,7 +93,8 @@ def test_export_writes_files_and_never_overwrites_without_force(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     target = tmp_path / "run"
-    args = ["recommend", "--task", "chat", "--data", "5k", *HW, "--export", str(target)]
+    args = ["recommend", "--task", "chat", "--data", "5k", "--goal", "fine-tune", *HW]
+    args += ["--export", str(target)]
     assert main(args) == 0
     written = sorted(p.name for p in target.iterdir())
     assert "serve.sh" in written and "train.py" in written
