@@ -51,7 +51,7 @@ def waiting(label: str, stream: TextIO | None = None) -> Iterator[None]:
         frame = 0
         while not done.is_set():
             waited = time.monotonic() - start
-            out.write(f"\r{FRAMES[frame % len(FRAMES)]} {label} ({waited:.0f} s)\x1b[K")
+            out.write(f"\r{FRAMES[frame % len(FRAMES)]} {label} ({waited:.1f} s)\x1b[K")
             out.flush()
             shown.set()
             frame += 1

@@ -232,7 +232,7 @@ def test_a_record_too_large_for_the_overlay_is_refused(
         "config.json": FakeFile(json.dumps(config).encode()),
         "model.safetensors": safetensors_file(decoder_tensors(TINY_CONFIG), "F32"),
     }, info={"pipeline_tag": "text-generation"}))  # fmt: skip
-    code, out, err = run(capsys, "catalog", "add", "evil/fat-config")
+    code, _out, err = run(capsys, "catalog", "add", "evil/fat-config")
     assert code == 1
     assert "more than the 1,024 KiB advisor writes into your catalog" in err
     assert not list(user_catalog_dir().glob("*.toml"))
@@ -250,7 +250,7 @@ def test_label_maps_are_shrunk_to_fit_the_overlay(
         "config.json": FakeFile(json.dumps(config).encode()),
         "model.safetensors": safetensors_file(decoder_tensors(TINY_CONFIG), "F32"),
     }, info={"pipeline_tag": "text-generation"}))  # fmt: skip
-    code, out, err = run(capsys, "catalog", "add", "example-org/many-labels")
+    code, _out, err = run(capsys, "catalog", "add", "example-org/many-labels")
     assert code == 0, err
     [record] = user_catalog_dir().glob("*.toml")
     assert record.stat().st_size < 64 << 10

@@ -251,7 +251,8 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             return repo
 
         def _listing(self, query: str, *, body: bool) -> None:
-            """``GET /api/models?pipeline_tag=...&sort=downloads&limit=N``, as the Hub."""
+            """``GET /api/models?pipeline_tag=T&filter=TAG&sort=downloads&limit=N``, as the Hub
+            (every ``filter`` is a tag the repo must carry)."""
             from urllib.parse import parse_qs
 
             asked = parse_qs(query)
@@ -262,7 +263,10 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             for repo_id in ids:
                 repo = hub.repos.get(repo_id)
                 doc = _info_doc(repo, repo.sha, blobs=False) if repo else {"id": repo_id}
-                if tag is None or doc.get("pipeline_tag") == tag:
+                wanted = set(asked.get("filter", []))
+                if (tag is None or doc.get("pipeline_tag") == tag) and wanted <= set(
+                    doc.get("tags") or []
+                ):
                     docs.append(doc)
             if asked.get("sort") == ["downloads"]:
                 docs.sort(key=lambda d: -int(d.get("downloads") or 0))

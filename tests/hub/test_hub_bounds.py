@@ -13,8 +13,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from advisor.hub import hub_model
 from advisor.hub import errors as hub_errors
+from advisor.hub import hub_model
 from advisor.hub.env import HubSettingError
 from advisor.hub.spinner import waiting
 from tests.hub.fakehub import FakeFile, FakeHub, FakeRepo
@@ -154,3 +154,14 @@ def test_no_spinner_for_quick_answers_or_pipes() -> None:
     with waiting("slow", stream=pipe):
         time.sleep(0.7)
     assert screen.getvalue() == "" and pipe.getvalue() == ""
+
+
+def test_a_slow_look_up_shows_the_spinner_on_a_terminal(
+    fake_hub: FakeHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    screen = _Tty()
+    monkeypatch.setattr(sys, "stderr", screen)
+    fake_hub.delay_s = 0.25  # three requests: 0.75 s in all
+    hub_model(QWEN_REPO)
+    assert f"reading {QWEN_REPO} from the Hub (0.5 s)" in screen.getvalue()
+    assert screen.getvalue().endswith("\r\x1b[K")

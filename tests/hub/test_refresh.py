@@ -101,7 +101,7 @@ def test_a_refresh_adds_real_candidates_and_says_why_it_skips_the_rest(
              for r in listing.requests if r.path != "/api/models"}  # fmt: skip
     assert not asked & {GATED_REPO, GGUF_REPO, LORA, QUANT, MISTRAL_REPO}
 
-    code, out, err = main(["catalog", "show", "qwen2.5-0.5b", "--json"]), *capsys.readouterr()
+    _code, out, _err = main(["catalog", "show", "qwen2.5-0.5b", "--json"]), *capsys.readouterr()
     record = json.loads(out)
     assert record["reviewed"] is False and record["params"] == QWEN_PARAMS
     assert record["tasks"] == ["text-generation"]
@@ -128,9 +128,10 @@ def test_dry_run_writes_nothing(listing: FakeHub, capsys: pytest.CaptureFixture[
     assert code == 0, err
     assert "would be added" in out and QWEN_REPO in out
     assert not user_catalog_dir().exists() or not list(user_catalog_dir().glob("*.toml"))
-    assert f"advisor: skipped {GATED_REPO}: gated" in err.splitlines()[1] or any(
+    assert any(
         line.startswith(f"advisor: skipped {GATED_REPO}: gated") for line in err.splitlines()
     )
+    assert len(err.splitlines()) == 6  # one line per skipped repo, nothing else
 
 
 def test_a_misbehaving_repo_is_skipped_and_the_rest_go_on(
@@ -174,11 +175,9 @@ def test_chat_lists_conversational_text_generation(
     listing: FakeHub, capsys: pytest.CaptureFixture[str]
 ) -> None:
     listing.repos[TINY].info["tags"] = ["conversational"]
-    refresh_json(capsys, "--limit", "5")  # warm nothing: just to prove the flag set is valid
-    asked = [r for r in listing.requests if r.path == "/api/models"]
-    assert asked  # the listing went through huggingface_hub's list_models
     code, out, err = run(capsys, "--task", "chat", "--json")
     assert code == 0, err
+    assert [o["repo_id"] for o in json.loads(out)["outcomes"]] == [TINY]
 
 
 def test_force_replaces_only_your_own_records(
@@ -227,3 +226,39 @@ def test_refresh_shows_up_in_validate_as_clean(
 ) -> None:
     refresh_json(capsys)
     assert main(["catalog", "validate"]) == 0, capsys.readouterr()
+
+
+def test_unreviewed_records_rank_below_curated_ones_with_the_same_evidence(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from advisor.catalog import load_catalog
+    from advisor.hub.record import dumps_record
+
+    monkeypatch.setenv("COLUMNS", "200")
+    curated = load_catalog().get("bert-base-uncased")
+    assert not curated.quality  # the copy below carries exactly the same facts
+    copy = curated.model_copy(update={"id": "aaa-bert-copy", "hf_repo": "someone/bert-copy",
+                                      "reviewed": False, "origin": None})  # fmt: skip
+    user_catalog_dir().mkdir(parents=True)
+    (user_catalog_dir() / "copy.toml").write_text(dumps_record(copy))
+    args = ["recommend", "--task", "text-classification", "--data", "2000", "--cpu-only"]
+    assert main([*args, "--top", "50", "--json"]) == 0
+    ranked = [r["model"] for r in json.loads(capsys.readouterr().out)["recommendations"]]
+    ids = [m["id"] for m in ranked]
+    assert ids.index("bert-base-uncased") + 1 == ids.index("aaa-bert-copy")  # ids alone: reversed
+    assert next(m for m in ranked if m["id"] == "aaa-bert-copy")["reviewed"] is False
+    assert main([*args, "--top", "50"]) == 0
+    assert "aaa-bert-copy (unreviewed)" in capsys.readouterr().out
+
+
+def test_on_a_terminal_a_progress_bar_and_the_skip_lines_go_to_stderr(
+    listing: FakeHub, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, out, err = run(capsys, "--task", "text-generation", "--dry-run")
+    assert code == 0, err
+    assert f"advisor: skipped {GATED_REPO}: gated" in err
+    assert "reading text-generation models" in err or "\x1b[" in err  # the live bar
+    assert "would be added" in out and "advisor:" not in out
