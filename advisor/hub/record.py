@@ -105,8 +105,9 @@ def prepare_record(
         path.write_text(text, encoding="utf-8")
         errors = [p for p in validate_catalog(path, user_dir=None) if p.severity == "error"]
     if errors:
+        first = errors[0]
         raise CatalogError(
-            f"the record for {spec.hf_repo} does not validate: {errors[0].line()}",
+            f"the record for {spec.hf_repo} does not validate: {first.field or '-'}: {first.why}",
             "add the model by hand (see catalog/README.md)",
         )
     return Draft(spec, text)

@@ -105,6 +105,8 @@ def test_a_refresh_adds_real_candidates_and_says_why_it_skips_the_rest(
     record = json.loads(out)
     assert record["reviewed"] is False and record["params"] == QWEN_PARAMS
     assert record["tasks"] == ["text-generation"]
+    main(["catalog", "show", "qwen2.5-0.5b"])
+    assert "(unreviewed: made by `catalog refresh`" in capsys.readouterr().out
     main(["catalog", "list", "--task", "text-generation"])
     assert "qwen2.5-0.5b (user) (unreviewed)" in capsys.readouterr().out
 
