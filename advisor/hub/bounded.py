@@ -11,8 +11,9 @@ advisor reads the answers itself, as a stream:
 - **time**: one request may take ``HF_HUB_ETAG_TIMEOUT`` seconds in all (connect, wait and
   body: a body trickling at 1 byte/s is cut off there, not after the last byte), and all
   requests of a command share one deadline (``advisor.hub.deadline``).
-- **retries**: one policy, advisor's: one retry after a dropped connection, a timeout or a 5xx
-  answer, if the deadline leaves time for it; huggingface_hub's own retry loop
+- **retries**: one policy, advisor's: one retry after a failed or dropped connection (connect
+  timeouts included) or a 5xx answer, if the deadline leaves time for it; a server that accepted
+  the request and then stalls is not asked again; huggingface_hub's own retry loop
   (``http_backoff``) is not used for these reads. The listing (``HfApi.list_models``) keeps
   huggingface_hub's retries and is cut off by the deadline instead (``run_bounded``).
 """
@@ -289,10 +290,12 @@ def _retryable(exc: BaseException) -> bool:
     from huggingface_hub.errors import HfHubHTTPError
 
     if isinstance(exc, _Slow):
-        return True
+        return False  # a server that stalls once stalls again: the time is better left unspent
     cause = _root_cause(exc)
     if isinstance(cause, HfHubHTTPError):
         return cause.response is not None and cause.response.status_code >= 500
+    if isinstance(cause, httpx2.TimeoutException):
+        return isinstance(cause, httpx2.ConnectTimeout)  # a lost SYN, not a hung server
     return isinstance(cause, httpx2.TransportError) and not isinstance(cause, httpx2.ProxyError)
 
 

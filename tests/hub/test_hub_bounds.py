@@ -65,9 +65,8 @@ def test_a_server_ignoring_range_sends_no_weights(fake_hub: FakeHub) -> None:
 def test_a_trickling_body_is_cut_off(fake_hub: FakeHub, monkeypatch: pytest.MonkeyPatch) -> None:
     # Before: 1 byte/s took 54 s (each byte reset the read timeout).
     monkeypatch.setenv("HF_HUB_ETAG_TIMEOUT", "1")
-    monkeypatch.setenv("ADVISOR_HUB_DEADLINE", "1.4")
     fake_hub.slow = {"config.json": 1.0}
-    with within(2.5), pytest.raises(hub_errors.HubUnreachable) as err:
+    with within(2.0), pytest.raises(hub_errors.HubUnreachable) as err:
         hub_model(QWEN_REPO)
     assert "config.json did not arrive within 1 s" in err.value.one_line()
 

@@ -172,12 +172,11 @@ def test_unreachable_hub(fake_hub: FakeHub, monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_a_silent_hub_times_out(fake_hub: FakeHub, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_ETAG_TIMEOUT", "1")
-    monkeypatch.setenv("ADVISOR_HUB_DEADLINE", "1.8")
     fake_hub.delay_s = 3.0
     with pytest.raises(hub_errors.HubUnreachable) as err:
         hub_model(QWEN_REPO)
-    assert "within the 1.8 s deadline" in err.value.one_line()
-    assert len(fake_hub.requests) == 2  # one retry after the 1 s request timeout, then out of time
+    assert "no answer within 1 s" in err.value.one_line()
+    assert len(fake_hub.requests) == 1  # a stalled server is not asked again
 
 
 def test_answers_are_cached_and_reused(fake_hub: FakeHub) -> None:

@@ -264,3 +264,17 @@ def test_on_a_terminal_a_progress_bar_and_the_skip_lines_go_to_stderr(
     assert f"advisor: skipped {GATED_REPO}: gated" in err
     assert "reading text-generation models" in err or "\x1b[" in err  # the live bar
     assert "would be added" in out and "advisor:" not in out
+
+
+def test_the_refresh_document_matches_its_schema(
+    listing: FakeHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from advisor.hub.refresh import RefreshResult
+    from advisor.models.validation import document_model
+
+    code, out, err = run(capsys, "--task", "text-generation", "--json", "--limit", "4")
+    assert code == 0, err
+    validated = document_model(RefreshResult).model_validate_json(out)  # extra keys forbidden
+    assert validated.model_dump(mode="json") == json.loads(out)
+    assert main(["schema", "catalog-refresh"]) == 0
+    assert "outcomes" in json.loads(capsys.readouterr().out)["properties"]
