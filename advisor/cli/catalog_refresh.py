@@ -68,6 +68,7 @@ def handle_refresh(args: argparse.Namespace) -> int:
     from advisor.models.task import parse_task
 
     task = parse_task(args.task)
+    _quiet_client()
     options = {"limit": args.limit, "dry_run": args.dry_run, "force": args.force}
     with quiet():
         if sys.stderr.isatty():
@@ -79,6 +80,14 @@ def handle_refresh(args: argparse.Namespace) -> int:
     else:
         _summary(result)
     return ExitCode.OK
+
+
+def _quiet_client() -> None:
+    """huggingface_hub logs each retry of the listing ("Retrying in 2s") on stderr, between
+    advisor's own lines and through the progress bar; the command reports failures itself."""
+    from huggingface_hub.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
 
 
 def _line(outcome: Outcome) -> None:

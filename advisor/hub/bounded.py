@@ -15,7 +15,10 @@ advisor reads the answers itself, as a stream:
   timeouts included) or a 5xx answer, if the deadline leaves time for it; a server that accepted
   the request and then stalls is not asked again; huggingface_hub's own retry loop
   (``http_backoff``) is not used for these reads. The listing (``HfApi.list_models``) keeps
-  huggingface_hub's retries and is cut off by the deadline instead (``run_bounded``).
+  huggingface_hub's retries (its pagination calls ``http_backoff``, without a timeout) and is
+  cut off by the deadline instead (``run_bounded``): the caller gets its answer or a
+  ``HubTimeout`` in time, while a hung request may linger in a daemon thread until the server
+  lets go or the process ends.
 """
 
 from __future__ import annotations

@@ -163,8 +163,9 @@ def refresh(
     catalog = load_catalog()
     outcomes: list[Outcome] = []
     with budget(DEFAULT_TIMEOUT_S if timeout_s is None else timeout_s) as overall:
-        ctx = client.context(f"the {task.value} listing", None, None, overall)
-        listed = _listing(ctx, tags, limit)
+        with budget(env.deadline_s()) as listing:  # like one repo: 30 s, not the whole 300
+            ctx = client.context(f"the {task.value} listing", None, None, listing)
+            listed = _listing(ctx, tags, limit)
         if on_listed is not None:
             on_listed(len(listed))
         seen: set[str] = set()

@@ -278,3 +278,14 @@ def test_the_refresh_document_matches_its_schema(
     assert validated.model_dump(mode="json") == json.loads(out)
     assert main(["schema", "catalog-refresh"]) == 0
     assert "outcomes" in json.loads(capsys.readouterr().out)["properties"]
+
+
+def test_a_hung_listing_gets_the_per_command_deadline_not_the_whole_timeout(
+    listing: FakeHub, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ADVISOR_HUB_DEADLINE", "0.3")
+    listing.hang = ("/api/models",)
+    start = time.monotonic()
+    code, _, err = run(capsys, "--task", "chat")  # --timeout: its default of 300 s
+    assert code == 1 and time.monotonic() - start < 1.2
+    assert "within the 0.3 s deadline" in err
