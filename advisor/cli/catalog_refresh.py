@@ -87,7 +87,7 @@ def _quiet_client() -> None:
     advisor's own lines and through the progress bar; the command reports failures itself."""
     from huggingface_hub.utils import logging as hf_logging
 
-    hf_logging.set_verbosity_error()
+    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]  # untyped upstream
 
 
 def _line(outcome: Outcome) -> None:
