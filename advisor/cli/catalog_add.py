@@ -46,13 +46,15 @@ def register_add(actions: Any) -> None:
     adder.set_defaults(handler=handle_add)
 
 
-def add_timeout(parser: argparse.ArgumentParser) -> None:
+def add_timeout(
+    parser: argparse.ArgumentParser, default: str = "$ADVISOR_HUB_DEADLINE or 30"
+) -> None:
     """The ``--timeout S`` flag of the commands that ask the Hub."""
     parser.add_argument(
         "--timeout",
         type=_seconds,
         metavar="S",
-        help="seconds all Hub requests may take together (default: $ADVISOR_HUB_DEADLINE or 30)",
+        help=f"seconds all Hub requests may take together (default: {default})",
     )
 
 

@@ -31,7 +31,7 @@ def register_refresh(actions: Any) -> None:
             "safetensors headers; no weights) and write the new ones to your user catalog, "
             "marked unreviewed. Skips gated repos, repos it cannot size, quantised copies, "
             "adapters and merges, and models already in the catalog. Running it again changes "
-            "nothing unless the Hub did."
+            "nothing; --force re-reads the repos of your own records and replaces those."
         ),
         epilog=(
             "examples:\n  advisor catalog refresh --task chat --dry-run\n"
@@ -49,7 +49,7 @@ def register_refresh(actions: Any) -> None:
         "--force", action="store_true", help="replace your own records of listed repos"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
-    add_timeout(parser)
+    add_timeout(parser, "300; each repo also has $ADVISOR_HUB_DEADLINE or 30")
     parser.set_defaults(handler=handle_refresh)
 
 

@@ -168,7 +168,6 @@ def refresh(
             listed = _listing(ctx, tags, limit)
         if on_listed is not None:
             on_listed(len(listed))
-        seen: set[str] = set()
         for info in listed:
             begun = time.monotonic()
             if overall.remaining() <= 0:
@@ -176,14 +175,14 @@ def refresh(
                 found: tuple[Action, str | None, Any] = ("skipped", why, None)
             else:
                 with budget(env.deadline_s()):
-                    found = _one(info, task, catalog, seen, dry_run=dry_run, force=force)
+                    found = _one(info, task, catalog, dry_run=dry_run, force=force)
             action, reason, placed = found
             outcome = Outcome(
                 repo_id=str(info.id),
                 action=action,
                 reason=reason,
                 id=placed[0] if placed else None,
-                path=str(placed[1]) if placed else None,
+                path=str(placed[1]) if placed and placed[1] else None,
                 seconds=round(time.monotonic() - begun, 3),
             )
             outcomes.append(outcome)
@@ -230,7 +229,7 @@ def _listing(ctx: Context, tags: HubTags, limit: int) -> list[Any]:
 
 
 def _one(
-    info: Any, task: Task, catalog: Catalog, seen: set[str], *, dry_run: bool, force: bool
+    info: Any, task: Task, catalog: Catalog, *, dry_run: bool, force: bool
 ) -> tuple[Action, str | None, tuple[str, Any] | None]:
     """(action, reason, (id, path)) for one listed repo."""
     from advisor.hub import hub_model
@@ -239,9 +238,6 @@ def _one(
     repo_id = str(info.id)
     known = next((m for m in catalog.models if m.hf_repo.lower() == repo_id.lower()), None)
     mine = known is not None and known.origin is not None and known.origin.kind == "user"
-    if repo_id.lower() in seen:
-        return "present", "listed twice", None
-    seen.add(repo_id.lower())
     if known is not None and not (mine and force):
         where = "your catalog" if mine else "the shipped catalog"
         origin = known.origin.path if known.origin else None
@@ -252,7 +248,7 @@ def _one(
     if copy:
         return "skipped", f"{copy}, not a model of its own", None
     try:
-        model = hub_model(repo_id)
+        model = hub_model(repo_id, use_cache=not force)
     except HubError as exc:
         return "skipped", exc.one_line(), None
     why = _unusable(model)
