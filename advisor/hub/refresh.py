@@ -250,7 +250,7 @@ def _one(
     try:
         model = hub_model(repo_id, use_cache=not force)
     except HubError as exc:
-        return "skipped", exc.one_line(), None
+        return "skipped", _why(exc, repo_id), None
     why = _unusable(model)
     if why:
         return "skipped", why, None
@@ -259,7 +259,7 @@ def _one(
         draft = prepare_record(model, catalog, tasks=[task], reviewed=False, command=command)
         target, replaced = placement(draft.spec, catalog, force=force)
     except AdvisorError as exc:
-        return "skipped", exc.one_line(), None
+        return "skipped", _why(exc, repo_id), None
     if known is not None and known.id != draft.spec.id:
         return "present", f"in your catalog as {known.id}; remove it to refresh it", None
     placed = (draft.spec.id, target)
@@ -269,8 +269,13 @@ def _one(
         try:
             write_record(target, draft.text, replaced)
         except AdvisorError as exc:
-            return "skipped", exc.one_line(), None
+            return "skipped", _why(exc, repo_id), None
     return ("replaced" if known is not None else "added"), None, placed
+
+
+def _why(exc: AdvisorError, repo_id: str) -> str:
+    """The error's line without a leading repeat of the repo id (the outcome names it)."""
+    return exc.one_line().removeprefix(f"{repo_id}: ")
 
 
 _GATED = "gated (its files need accepted terms; `advisor catalog add` it once you have access)"
