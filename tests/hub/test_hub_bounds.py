@@ -105,6 +105,7 @@ def test_a_huge_index_is_not_read_shard_by_shard(fake_hub: FakeHub) -> None:
         ("ADVISOR_HUB_TTL", "-5"),
         ("ADVISOR_HUB_DEADLINE", "nan"),
         ("ADVISOR_HUB_DEADLINE", "0"),
+        ("HF_HUB_DOWNLOAD_TIMEOUT", "2.5"),
     ],
 )
 def test_unusable_settings_are_usage_errors(
@@ -166,3 +167,14 @@ def test_a_slow_look_up_shows_the_spinner_on_a_terminal(
 
     assert re.search(rf"reading {QWEN_REPO} from the Hub \(0\.[5-9] s\)", screen.getvalue())
     assert screen.getvalue().endswith("\r\x1b[K")
+
+
+def test_oversized_answers_are_not_cached() -> None:
+    from advisor.hub import cache
+    from advisor.hub.types import HubModel
+
+    big = HubModel(repo_id="o/big", endpoint="https://hub.example", config={"pad": "x" * (9 * MiB)})
+    small = HubModel(repo_id="o/small", endpoint="https://hub.example", config={"pad": "x"})
+    assert cache.write(big) is False and cache.write(small) is True
+    assert not cache.entry_path(big.endpoint, big.repo_id, None).exists()
+    assert cache.read(small.endpoint, small.repo_id, None, max_age_s=None) is not None
