@@ -67,10 +67,32 @@ def model_info(ctx: Context) -> Any:
     data = bounded.read_json(
         ctx, url, what="the model info", cap=bounded.INFO_MAX_BYTES, params={"blobs": True}
     )
+    _check_info(ctx, data)
     try:
         return ModelInfo(**data)  # type: ignore[no-untyped-call]  # untyped in huggingface_hub
     except (TypeError, ValueError, KeyError, AttributeError):
         raise MalformedConfig(ctx.repo_id, "the Hub's model info is not readable") from None
+
+
+_INFO_TYPES: dict[str, type | tuple[type, ...]] = {
+    "id": str, "modelId": str, "sha": str, "pipeline_tag": str, "library_name": str,
+    "createdAt": str, "downloads": int, "gated": (str, bool), "tags": list, "siblings": list,
+    "cardData": dict, "gguf": dict, "safetensors": dict,
+}  # fmt: skip
+"""The model-info fields advisor reads, with the JSON types the Hub gives them."""
+
+
+def _check_info(ctx: Context, data: dict[str, Any]) -> None:
+    """``MalformedConfig`` naming the first field of the model info with an unexpected type."""
+    for key, kind in _INFO_TYPES.items():
+        value = data.get(key)
+        if value is not None and not isinstance(value, kind):
+            raise MalformedConfig(ctx.repo_id, f"the Hub's model info has a malformed {key!r}")
+    if not all(isinstance(t, str) for t in data.get("tags") or []) or not all(
+        isinstance(s, dict) and isinstance(s.get("rfilename"), str)
+        for s in data.get("siblings") or []
+    ):
+        raise MalformedConfig(ctx.repo_id, "the Hub's model info lists malformed tags or files")
 
 
 def _fetch(ctx: Context) -> HubModel:
@@ -108,7 +130,9 @@ def _fetch(ctx: Context) -> HubModel:
         downloads=info.downloads,
         library_name=info.library_name,
         tags=[t for t in info.tags or [] if isinstance(t, str)],
-        base_models=[b for b in ([base] if isinstance(base, str) else base or []) if b],
+        base_models=[b for b in ([base] if isinstance(base, str) else base) if isinstance(b, str)]
+        if isinstance(base, (str, list))
+        else [],
         created=info.created_at.date() if info.created_at else None,
         config=config,
         params=params,

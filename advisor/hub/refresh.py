@@ -244,7 +244,9 @@ def _one(
         return "present", f"already in {where} as {known.id}", (known.id, origin)
     if info.gated:
         return "skipped", _GATED, None
-    copy = derivative(repo_id, info.tags or [], info.library_name)
+    tags = [t for t in info.tags if isinstance(t, str)] if isinstance(info.tags, list) else []
+    library = info.library_name if isinstance(info.library_name, str) else None
+    copy = derivative(repo_id, tags, library)
     if copy:
         return "skipped", f"{copy}, not a model of its own", None
     try:

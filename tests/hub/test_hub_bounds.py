@@ -178,3 +178,14 @@ def test_oversized_answers_are_not_cached() -> None:
     assert cache.write(big) is False and cache.write(small) is True
     assert not cache.entry_path(big.endpoint, big.repo_id, None).exists()
     assert cache.read(small.endpoint, small.repo_id, None, max_age_s=None) is not None
+
+
+@pytest.mark.parametrize(
+    "info",
+    [{"siblings": "x"}, {"cardData": "s"}, {"tags": 5}, {"id": 5}, {"sha": 7}, {"gguf": "s"}],
+)
+def test_a_malformed_model_info_is_one_error(fake_hub: FakeHub, info: dict[str, object]) -> None:
+    fake_hub.add(FakeRepo("evil/info", {"config.json": FakeFile(b"{}")}, info=info))
+    with pytest.raises(hub_errors.MalformedConfig) as err:
+        hub_model("evil/info")
+    assert "the Hub's model info" in err.value.one_line()
