@@ -49,7 +49,7 @@ def test_the_deadline_covers_all_requests_of_a_look_up(
     fake_hub.delay_s = 0.2  # each request answers in time; the three together do not
     with within(1.2), pytest.raises(hub_errors.HubTimeout):
         hub_model(QWEN_REPO)
-    assert len(fake_hub.requests) == 3
+    assert 2 <= len(fake_hub.requests) <= 3  # the last one is not even sent once time is up
 
 
 def test_a_server_ignoring_range_sends_no_weights(fake_hub: FakeHub) -> None:
@@ -63,9 +63,10 @@ def test_a_server_ignoring_range_sends_no_weights(fake_hub: FakeHub) -> None:
 
 
 def test_a_trickling_body_is_cut_off(fake_hub: FakeHub, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Before: 1 byte/s took 54 s (each byte reset the read timeout).
+    # Before: 1 byte/s took 54 s (each byte reset the read timeout). Here each byte comes well
+    # within the read timeout, so only the limit on the whole answer can stop it.
     monkeypatch.setenv("HF_HUB_ETAG_TIMEOUT", "1")
-    fake_hub.slow = {"config.json": 1.0}
+    fake_hub.slow = {"config.json": 4.0}  # a byte each 0.25 s: never a read timeout
     with within(2.0), pytest.raises(hub_errors.HubUnreachable) as err:
         hub_model(QWEN_REPO)
     assert "config.json did not arrive within 1 s" in err.value.one_line()
@@ -165,7 +166,7 @@ def test_a_slow_look_up_shows_the_spinner_on_a_terminal(
     hub_model(QWEN_REPO)
     import re
 
-    assert re.search(rf"reading {QWEN_REPO} from the Hub \(0\.[5-9] s\)", screen.getvalue())
+    assert re.search(rf"reading {QWEN_REPO} from the Hub \(\d+\.\d s\)", screen.getvalue())
     assert screen.getvalue().endswith("\r\x1b[K")
 
 

@@ -287,5 +287,5 @@ def test_a_hung_listing_gets_the_per_command_deadline_not_the_whole_timeout(
     listing.hang = ("/api/models",)
     start = time.monotonic()
     code, _, err = run(capsys, "--task", "chat")  # --timeout: its default of 300 s
-    assert code == 1 and time.monotonic() - start < 1.2
+    assert code == 1 and time.monotonic() - start < 2.0
     assert "within the 0.3 s deadline" in err
