@@ -154,7 +154,8 @@ def read_reference(folder: Path, parsed: Parsed) -> None:
         data = read_toml(path, parsed.problems)
         if data is None:
             continue
-        parsed.problems.extend(_unexpected_keys(data, set(tables), path))
+        extra = {"hub_pipeline_tags"} if name == "tasks.toml" else set()  # advisor.hub.refresh
+        parsed.problems.extend(_unexpected_keys(data, set(tables) | extra, path))
         for key, cls in tables.items():
             target: list[Any] = getattr(parsed, key)
             for index, raw in enumerate(_tables(data, key, path, parsed.problems)):

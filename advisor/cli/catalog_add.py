@@ -41,14 +41,39 @@ def register_add(actions: Any) -> None:
         help="task(s) the model serves, when the Hub's pipeline tag is missing or wrong",
     )
     adder.add_argument("--force", action="store_true", help="replace your existing record")
+    add_timeout(adder)
     adder.add_argument("--json", action="store_true", help="print the added record as JSON")
     adder.set_defaults(handler=handle_add)
+
+
+def add_timeout(
+    parser: argparse.ArgumentParser, default: str = "$ADVISOR_HUB_DEADLINE or 30"
+) -> None:
+    """The ``--timeout S`` flag of the commands that ask the Hub."""
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        metavar="S",
+        help=f"seconds all Hub requests may take together (default: {default})",
+    )
+
+
+def _seconds(text: str) -> float:
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to 86400")
+    return value
 
 
 def handle_add(args: argparse.Namespace) -> int:
     """Fetch, validate, write; print where the record went."""
     from advisor.errors import InvalidValueError
-    from advisor.hub import hub_model
+    from advisor.hub import budget, hub_model
     from advisor.hub.record import add_to_catalog
     from advisor.models.task import parse_task
 
@@ -57,7 +82,8 @@ def handle_add(args: argparse.Namespace) -> int:
             f"{args.repo!r} is not a Hub repo id", "write it as owner/name, e.g. Qwen/Qwen2.5-0.5B"
         )
     tasks = [parse_task(t) for t in args.task] if args.task else None
-    model = hub_model(args.repo, revision=args.revision)
+    with budget(args.timeout):
+        model = hub_model(args.repo, revision=args.revision)
     path, spec = add_to_catalog(model, tasks=tasks, force=args.force)
     if args.json:
         print_document(spec)

@@ -1,9 +1,10 @@
-"""``advisor catalog list|show|validate|add``: browse and check the curated catalog.
+"""``advisor catalog list|show|validate|add|refresh``: browse and check the curated catalog.
 
 ``list`` and ``show`` read the catalog as every command does (shipped + user overlay);
 ``validate`` runs every check, the parameter arithmetic included, and prints one line per
-problem (``file: model: field: why``), exiting 1 when there is any. Further actions (``add``)
-register their own sub-parser in ``register``.
+problem (``file: model: field: why``), exiting 1 when there is any. Further actions (``add``,
+``refresh``) register their own sub-parser in ``register``. Records that ``refresh`` made and no
+person has reviewed are labelled "unreviewed".
 """
 
 from __future__ import annotations
@@ -83,8 +84,10 @@ def register(sub: Any) -> None:
     validator.set_defaults(handler=handle_validate)
 
     from advisor.cli.catalog_add import register_add
+    from advisor.cli.catalog_refresh import register_refresh
 
     register_add(actions)
+    register_refresh(actions)
 
 
 def handle_list(args: argparse.Namespace) -> int:
@@ -106,7 +109,9 @@ def handle_list(args: argparse.Namespace) -> int:
         table.add_column(column, justify="right" if column in ("params", "context") else "left")
     for model in models:
         table.add_row(
-            model.id + (" (user)" if model.origin and model.origin.kind == "user" else ""),
+            model.id
+            + (" (user)" if model.origin and model.origin.kind == "user" else "")
+            + ("" if model.reviewed else " (unreviewed)"),
             format_count(model.params) if model.params else "?",
             ", ".join(t.value for t in model.tasks),
             model.license,
@@ -202,4 +207,6 @@ def _origin(model: ModelSpec) -> str:
     text = f"{model.origin.kind.value}: {model.origin.path}"
     if model.origin.overrides:
         text += f" (replaces the record in {model.origin.overrides})"
+    if not model.reviewed:
+        text += " (unreviewed: made by `catalog refresh` from Hub facts; check it)"
     return text

@@ -50,7 +50,7 @@ def ranked_table(report: Report) -> Table:
     for rec in report.recommendations:
         table.add_row(
             str(rec.rank),
-            rec.model.id,
+            rec.model.id + ("" if rec.model.reviewed else " (unreviewed)"),
             format_count(rec.model.params),
             rec.model.license,
             f"{rec.score.total:.2f}",

@@ -17,6 +17,7 @@ DOCUMENTS: dict[str, str] = {
     "recommend": "advisor.models.report:Report",
     "catalog": "advisor.models.catalog:CatalogListing",
     "gpus": "advisor.models.hardware:GpuListing",
+    "catalog-refresh": "advisor.hub.refresh:RefreshResult",
 }
 """Document name → model class (module:Class), imported only when asked for."""
 

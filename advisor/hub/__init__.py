@@ -6,6 +6,9 @@ no network, a 5xx or 429 answer), a stale cache entry or the user's Hugging Face
 (config.json and local safetensors headers). Failures that are about the model (gated, not
 found, no such revision, broken config) are never hidden by a cache.
 
+Every request is bounded (``advisor.hub.bounded``): byte caps per file, one deadline per
+command (``budget``; ``ADVISOR_HUB_DEADLINE``, default 30 s), one retry.
+
 ``local_models()`` lists what the user's HF cache holds (cheap; no huggingface_hub import).
 Importing this package never imports huggingface_hub.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from advisor.hub import cache, env
+from advisor.hub.deadline import budget
 from advisor.hub.errors import HubOffline, HubServerError, RateLimited
 from advisor.hub.local import cached_config, local_models
 from advisor.hub.types import GgufFile, HubModel, LocalModel
@@ -23,6 +27,7 @@ __all__ = [
     "GgufFile",
     "HubModel",
     "LocalModel",
+    "budget",
     "cached_config",
     "hub_arch",
     "hub_model",
@@ -49,6 +54,7 @@ def hub_model(
     ``use_cache=False`` asks the Hub even when advisor's cache has a fresh answer. Raises an
     ``advisor.hub.errors`` class (all ``HubError``) when no source has the answer.
     """
+    env.check()
     endpoint = env.endpoint()
     if use_cache:
         fresh = cache.read(endpoint, repo_id, revision, max_age_s=env.ttl_s())
@@ -60,9 +66,11 @@ def hub_model(
             raise HubOffline(repo_id)
         return fallback
     from advisor.hub import client
+    from advisor.hub.spinner import waiting
 
     try:
-        model = client.fetch(repo_id, revision=revision, token=token)
+        with waiting(f"reading {repo_id} from the Hub"):
+            model = client.fetch(repo_id, revision=revision, token=token)
     except _TRANSIENT as exc:
         fallback = _fallback(repo_id, revision, endpoint, exc.message)
         if fallback is None:
@@ -85,6 +93,7 @@ def hub_arch(
     from advisor.hub.facts import arch
     from advisor.hub.offline import from_hf_cache
 
+    env.check()
     local = from_hf_cache(repo_id, revision, env.endpoint()) if prefer_local else None
     model = local if local is not None and local.config else hub_model(repo_id, revision=revision)
     found = arch(model)

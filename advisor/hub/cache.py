@@ -2,9 +2,10 @@
 
 Files live under ``advisor.paths.cache_dir()/hub``; each holds a ``HubModel`` with the time it
 was fetched. An entry younger than the TTL is reused without any request; an older one is only
-used when the Hub cannot be asked (offline, unreachable). Writes are atomic (a temporary file
-renamed into place), so a crash or a parallel run never leaves half a file. Tokens are never
-part of an entry: ``HubModel`` has no field that could hold one.
+used when the Hub cannot be asked (offline, unreachable). Writes are atomic
+(``advisor.atomic``: a temporary file renamed into place), so a crash or a parallel run never
+leaves half a file; entries over ``MAX_ENTRY_BYTES`` are not written. Tokens are never part of
+an entry: ``HubModel`` has no field that could hold one.
 """
 
 from __future__ import annotations
@@ -50,8 +51,17 @@ def read(
     return model.model_copy(update={"origin": "advisor-cache"})
 
 
-def write(model: HubModel) -> None:
-    """Store ``model`` (best effort: a read-only home only costs the next look-up)."""
+MAX_ENTRY_BYTES = 8 << 20
+"""Larger answers are not cached: every later look-up would read them back."""
+
+
+def write(model: HubModel) -> bool:
+    """Store ``model`` (best effort: a read-only home only costs the next look-up).
+
+    An entry over ``MAX_ENTRY_BYTES`` is not written. Returns whether it was.
+    """
     path = entry_path(model.endpoint, model.repo_id, model.revision)
     data = model.model_dump_json(indent=1).encode()
-    write_atomic(path, data)
+    if len(data) > MAX_ENTRY_BYTES:
+        return False
+    return write_atomic(path, data)

@@ -1,4 +1,4 @@
-"""Hub settings read from the environment at call time (never at import).
+"""Hub settings read from the environment at call time (never at import), parsed strictly.
 
 The variables are huggingface_hub's own, with its meaning
 (https://huggingface.co/docs/huggingface_hub/package_reference/environment_variables):
@@ -6,28 +6,63 @@ The variables are huggingface_hub's own, with its meaning
 ``HUGGING_FACE_HUB_TOKEN``), ``HF_TOKEN_PATH``, ``HF_HOME``, ``HF_HUB_CACHE``,
 ``HF_HUB_ETAG_TIMEOUT``. huggingface_hub reads most of them once, when it is imported; advisor
 reads them itself on every call and hands the values to the client explicitly, so a process
-(or a test) that changes them is obeyed. ``ADVISOR_HUB_TTL`` sets how long (seconds) Hub
-answers are reused from advisor's cache.
+(or a test) that changes them is obeyed. advisor's own: ``ADVISOR_HUB_TTL`` (seconds Hub
+answers are reused from advisor's cache) and ``ADVISOR_HUB_DEADLINE`` (seconds one command may
+spend on the Hub in all, default 30).
+
+A value that cannot be used is a ``HubSettingError`` (exit 2) naming the variable and the fix,
+raised before huggingface_hub is imported: that import itself fails on a timeout that is not a
+whole number (it parses ``HF_HUB_ETAG_TIMEOUT`` with ``int()``).
 """
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from pathlib import Path
+
+from advisor.errors import UsageError
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 DEFAULT_TIMEOUT_S = 10.0
-"""huggingface_hub's DEFAULT_ETAG_TIMEOUT (constants.py): seconds to wait for the Hub."""
+"""huggingface_hub's DEFAULT_ETAG_TIMEOUT (constants.py): seconds to wait for one answer."""
 DEFAULT_TTL_S = 24 * 3600
 """Hub facts (config, parameter counts) change rarely; a day keeps repeated estimates instant."""
+DEFAULT_DEADLINE_S = 30.0
+"""All Hub requests of one command together: enough for a model with dozens of shards on a
+slow line, short enough that a hung server is noticed by a person, not by a watchdog."""
+MAX_SECONDS = 24 * 3600.0
+"""Upper bound of every time setting: longer is a typo (milliseconds), not a wish."""
+MIN_DEADLINE_S = 0.01
 
 _TRUE = {"1", "ON", "YES", "TRUE"}
 """Truthy spellings, as huggingface_hub's ``constants._is_true``."""
+_URL = re.compile(r"^https?://[A-Za-z0-9.\-]+(?::\d{1,5})?(?:/[A-Za-z0-9._~\-/%]*)?$")
+"""An http(s) URL with a host, an optional port and a plain path (no query, no spaces)."""
+_HF_INTS = ("HF_HUB_ETAG_TIMEOUT", "HF_HUB_DOWNLOAD_TIMEOUT")
+"""Variables huggingface_hub parses with ``int()`` when it is imported."""
+
+
+class HubSettingError(UsageError):
+    """An environment variable of the Hub settings holds a value advisor cannot use."""
+
+
+def _bad(name: str, value: str, want: str) -> HubSettingError:
+    shown = value if len(value) <= 40 else value[:37] + "..."
+    return HubSettingError(
+        f"{name}={shown!r} is not {want}", f"set {name} to {want}, or unset it for the default"
+    )
 
 
 def endpoint() -> str:
     """The Hub's base URL: ``$HF_ENDPOINT`` without a trailing slash, else huggingface.co."""
-    return (os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
+    value = os.environ.get("HF_ENDPOINT", "").strip()
+    if not value:
+        return DEFAULT_ENDPOINT
+    if not _URL.match(value):
+        raise _bad("HF_ENDPOINT", value, "an http(s) URL such as https://huggingface.co")
+    return value.rstrip("/")
 
 
 def offline() -> bool:
@@ -36,21 +71,55 @@ def offline() -> bool:
     return value.strip().upper() in _TRUE
 
 
-def timeout_s() -> float:
-    """Seconds to wait for one Hub answer: ``$HF_HUB_ETAG_TIMEOUT``, else 10."""
+def _seconds(name: str, default: float, *, minimum: float, whole: bool = False) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    want = (
+        f"whole seconds from {minimum:g} to {MAX_SECONDS:g}"
+        if whole
+        else f"seconds from {minimum:g} to {MAX_SECONDS:g}"
+    )
     try:
-        value = float(os.environ.get("HF_HUB_ETAG_TIMEOUT", ""))
+        value = int(raw) if whole else float(raw)
     except ValueError:
+        raise _bad(name, raw, want) from None
+    if not math.isfinite(value) or not minimum <= value <= MAX_SECONDS:
+        raise _bad(name, raw, want)
+    return float(value)
+
+
+def timeout_s() -> float:
+    """Seconds to wait for one Hub answer: ``$HF_HUB_ETAG_TIMEOUT``, else 10.
+
+    Whole seconds, as huggingface_hub requires (``0`` means its default, as there).
+    """
+    raw = os.environ.get("HF_HUB_ETAG_TIMEOUT", "").strip()
+    if raw == "0":
         return DEFAULT_TIMEOUT_S
-    return value if value > 0 else DEFAULT_TIMEOUT_S
+    return _seconds("HF_HUB_ETAG_TIMEOUT", DEFAULT_TIMEOUT_S, minimum=1, whole=True)
 
 
 def ttl_s() -> float:
-    """Seconds a cached Hub answer stays fresh: ``$ADVISOR_HUB_TTL``, else a day."""
-    try:
-        return max(float(os.environ.get("ADVISOR_HUB_TTL", "")), 0.0)
-    except ValueError:
-        return DEFAULT_TTL_S
+    """Seconds a cached Hub answer stays fresh: ``$ADVISOR_HUB_TTL``, else a day (0: never)."""
+    return _seconds("ADVISOR_HUB_TTL", DEFAULT_TTL_S, minimum=0)
+
+
+def deadline_s() -> float:
+    """Seconds one command may spend on the Hub: ``$ADVISOR_HUB_DEADLINE``, else 30."""
+    return _seconds("ADVISOR_HUB_DEADLINE", DEFAULT_DEADLINE_S, minimum=MIN_DEADLINE_S)
+
+
+def check() -> None:
+    """Raise ``HubSettingError`` for the first unusable Hub setting (before any request)."""
+    endpoint()
+    timeout_s()
+    ttl_s()
+    deadline_s()
+    for name in _HF_INTS[1:]:
+        raw = os.environ.get(name, "").strip()
+        if raw and raw != "0":
+            _seconds(name, 0.0, minimum=1, whole=True)
 
 
 def hf_home() -> Path:

@@ -14,12 +14,14 @@ __all__ = [
     "HubError",
     "HubOffline",
     "HubServerError",
+    "HubTimeout",
     "HubUnreachable",
     "MalformedConfig",
     "NoModelFiles",
     "RateLimited",
     "RepoNotFound",
     "RevisionNotFound",
+    "TooLarge",
 ]
 
 LOGIN = "run `hf auth login` or set HF_TOKEN"
@@ -88,6 +90,18 @@ class HubUnreachable(HubOffline):
         )
 
 
+class HubTimeout(HubUnreachable):
+    """The command's Hub deadline passed (a hung or crawling server, or too much to read)."""
+
+    def __init__(self, repo_id: str, endpoint: str, deadline_s: float) -> None:
+        HubError.__init__(
+            self,
+            f"the Hub at {endpoint} did not answer for {repo_id} within the {deadline_s:g} s "
+            "deadline",
+            "retry later, or allow more time with --timeout or ADVISOR_HUB_DEADLINE",
+        )
+
+
 class HubServerError(HubError):
     """The Hub answered with an error advisor has no better name for (5xx after a retry)."""
 
@@ -114,4 +128,16 @@ class NoModelFiles(HubError):
         super().__init__(
             f"{repo_id} has no config.json, safetensors weights or GGUF files",
             "check that this is a model repo, or pass a config.json path",
+        )
+
+
+class TooLarge(MalformedConfig):
+    """A file the Hub serves is larger than advisor reads for it (a hostile or broken repo)."""
+
+    def __init__(self, repo_id: str, what: str, limit_bytes: int) -> None:
+        HubError.__init__(
+            self,
+            f"{repo_id}: {what} is larger than the {limit_bytes // 1024:,} KiB advisor reads "
+            "for it",
+            "this is not a file advisor can size a model from; pass a config.json path",
         )

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from advisor.errors import CatalogError
 
 if TYPE_CHECKING:
+    from advisor.catalog.store import Catalog
     from advisor.hub.types import HubModel
     from advisor.models.catalog import ModelSpec
     from advisor.models.task import Task
@@ -28,9 +29,15 @@ _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _RECORD_KEYS = (
     "id", "hf_repo", "name", "family", "tasks", "architecture", "params", "active_params",
     "native_dtype", "license", "languages", "release_date", "context_length", "gated", "source",
-    "notes",
+    "notes", "reviewed",
 )  # fmt: skip
 """The order keys are written in (catalog/README.md's example)."""
+
+
+RECORD_MAX_BYTES = 1 << 20
+"""A record written into the user catalog is read on every start; larger ones are refused
+(after the label maps of a classifier's config are replaced by their size)."""
+_LABEL_MAPS = ("id2label", "label2id")
 
 
 def add_to_catalog(
@@ -41,17 +48,79 @@ def add_to_catalog(
     Raises ``CatalogError`` when a user record with the same id exists (unless ``force``) or
     when the record does not validate, and ``InvalidValueError`` when no task is known.
     """
-    from advisor.catalog import load_catalog, validate_catalog
-    from advisor.hub.facts import to_spec
-    from advisor.paths import user_catalog_dir
+    from advisor.catalog import load_catalog
 
     catalog = load_catalog()
+    draft = prepare_record(model, catalog, tasks=tasks)
+    target, replaced = placement(draft.spec, catalog, force=force)
+    write_record(target, draft.text, replaced)
+    loaded = load_catalog().get(draft.spec.id)
+    return target, loaded
+
+
+class Draft:
+    """A validated record, ready to be written: the spec and its TOML text."""
+
+    def __init__(self, spec: ModelSpec, text: str) -> None:
+        self.spec = spec
+        self.text = text
+
+
+def prepare_record(
+    model: HubModel,
+    catalog: Catalog,
+    *,
+    tasks: list[Task] | None = None,
+    reviewed: bool = True,
+    command: str = "catalog add",
+) -> Draft:
+    """The record ``catalog add`` (and ``catalog refresh``) writes for ``model``, validated.
+
+    ``reviewed=False`` marks a record made without a person checking it. Raises
+    ``CatalogError`` when it is too large or does not validate.
+    """
+    from advisor.catalog import validate_catalog
+    from advisor.hub.facts import to_spec
+
     spec = to_spec(model, catalog, tasks=tasks)
+    if not reviewed:
+        spec = spec.model_copy(update={"reviewed": False})
     existing = catalog.find(spec.id)
     if existing is not None and existing.hf_repo.lower() != spec.hf_repo.lower():
         # The name is taken by another model: qualify it with the owner.
         spec = spec.model_copy(update={"id": f"{spec.hf_repo.split('/')[0].lower()}-{spec.id}"})
-        existing = catalog.find(spec.id)
+    text = dumps_record(spec, command=command)
+    if len(text.encode()) > RECORD_MAX_BYTES and spec.config:
+        spec = spec.model_copy(update={"config": _without_label_maps(spec.config)})
+        text = dumps_record(spec, command=command)
+    size = len(text.encode())
+    if size > RECORD_MAX_BYTES:
+        raise CatalogError(
+            f"the record for {spec.hf_repo} would be {size // 1024:,} KiB, more than the "
+            f"{RECORD_MAX_BYTES // 1024:,} KiB advisor writes into your catalog",
+            "add the model by hand with the config keys the estimators need (catalog/README.md)",
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{spec.id}.toml"
+        path.write_text(text, encoding="utf-8")
+        errors = [p for p in validate_catalog(path, user_dir=None) if p.severity == "error"]
+    if errors:
+        first = errors[0]
+        raise CatalogError(
+            f"the record for {spec.hf_repo} does not validate: {first.field or '-'}: {first.why}",
+            "add the model by hand (see catalog/README.md)",
+        )
+    return Draft(spec, text)
+
+
+def placement(spec: ModelSpec, catalog: Catalog, *, force: bool) -> tuple[Path, Path | None]:
+    """Where ``spec`` goes in the user catalog, and the user file it replaces (if another).
+
+    Raises ``CatalogError`` when a user record has its id and ``force`` is not given.
+    """
+    from advisor.paths import user_catalog_dir
+
+    existing = catalog.find(spec.id)
     folder = user_catalog_dir()
     target = folder / f"{spec.id}.toml"
     user_owned = (
@@ -62,26 +131,33 @@ def add_to_catalog(
             f"your catalog already has {spec.id!r}",
             "pass --force to replace it with the Hub's facts",
         )
-    text = dumps_record(spec)
-    with tempfile.TemporaryDirectory() as tmp:
-        draft = Path(tmp) / target.name
-        draft.write_text(text, encoding="utf-8")
-        errors = [p for p in validate_catalog(draft, user_dir=None) if p.severity == "error"]
-    if errors:
-        raise CatalogError(
-            f"the record for {spec.hf_repo} does not validate: {errors[0].line()}",
-            "add the model by hand (see catalog/README.md)",
-        )
-    folder.mkdir(parents=True, exist_ok=True)
+    replaced: Path | None = None
     if user_owned and existing is not None and existing.origin is not None:
         old = Path(existing.origin.path)
         if old != target and old.is_file() and old.parent == folder:
-            _drop_record(old, spec.id)
-    tmp_target = target.with_suffix(".toml.tmp")
-    tmp_target.write_text(text, encoding="utf-8")
-    tmp_target.replace(target)
-    loaded = load_catalog().get(spec.id)
-    return target, loaded
+            replaced = old
+    return target, replaced
+
+
+def write_record(target: Path, text: str, replaced: Path | None = None) -> None:
+    """Write one record file atomically (``advisor.atomic``); drop the record it replaces."""
+    from advisor.atomic import write_atomic
+
+    if replaced is not None:
+        _drop_record(replaced, target.stem)
+    if not write_atomic(target, text.encode("utf-8")):
+        raise CatalogError(
+            f"cannot write {target}", "check that your advisor home folder is writable"
+        )
+
+
+def _without_label_maps(config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` with ``id2label``/``label2id`` replaced by ``num_labels`` (their size)."""
+    labels = config.get("id2label")
+    slim = {k: v for k, v in config.items() if k not in _LABEL_MAPS}
+    if isinstance(labels, Mapping) and "num_labels" not in slim:
+        slim["num_labels"] = len(labels)
+    return slim
 
 
 def _drop_record(path: Path, model_id: str) -> None:
@@ -102,11 +178,18 @@ def _drop_record(path: Path, model_id: str) -> None:
     )
 
 
-def dumps_record(spec: ModelSpec) -> str:
+def dumps_record(spec: ModelSpec, *, command: str = "catalog add") -> str:
     """The TOML text of one ``[[models]]`` record (fields that are None are left out)."""
     values = spec.model_dump(mode="json", exclude_none=True)
+    if values.get("reviewed") is True:
+        del values["reviewed"]  # the default: only an unreviewed record says so
+    how = (
+        f"`advisor {command} {spec.hf_repo}`"
+        if command == "catalog add"
+        else f"`advisor {command}`"
+    )
     header = (
-        f"# Added by `advisor catalog add {spec.hf_repo}` from the Hugging Face Hub.\n"
+        f"# Added by {how} from the Hugging Face Hub.\n"
         "# Check it against the model card before relying on it; see catalog/README.md.\n\n"
     )
     lines = ["[[models]]"]

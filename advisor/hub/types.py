@@ -42,6 +42,10 @@ class HubModel(Frozen):
     gated: bool | None = None
     downloads: int | None = None
     library_name: str | None = None
+    tags: list[str] = Field(default_factory=list, description="The repo's Hub tags.")
+    base_models: list[str] = Field(
+        default_factory=list, description="The card's ``base_model`` (what this derives from)."
+    )
     created: date | None = Field(default=None, description="When the repo was created.")
     config: dict[str, Any] | None = Field(default=None, description="config.json as published.")
     params: int | None = Field(default=None, description="Total parameters.")

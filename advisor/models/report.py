@@ -51,6 +51,7 @@ class ModelRef(Frozen):
     commercial_use: bool | None
     context_length: int | None = None
     gated: bool | None = None
+    reviewed: bool = Field(default=True, description="False: a Hub record no person checked.")
 
 
 class Quality(Frozen):

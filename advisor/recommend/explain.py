@@ -193,6 +193,7 @@ def model_ref(model: ModelSpec, task: Task) -> ModelRef:
         commercial_use=model.commercial_use,
         context_length=model.context_length,
         gated=model.gated,
+        reviewed=model.reviewed,
     )
 
 

@@ -360,9 +360,9 @@ def _training_exclusion(request: Request, c: explain.Candidate, tokens: int) -> 
     return None
 
 
-def _order(c: explain.Candidate) -> tuple[float, str]:
+def _order(c: explain.Candidate) -> tuple[float, bool, str]:
     assert c.parts is not None, "every candidate is scored before sorting"
-    return rank.order_key(c.model.id, c.parts)
+    return rank.order_key(c.model.id, c.parts, c.model.reviewed)
 
 
 def _fallback_strategy(request: Request, info: TaskInfo, data: DataSize, has_gpu: bool) -> Strategy:

@@ -171,6 +171,7 @@ def combine(
     return Parts(quality, fit, speed, language, license_, round(total, 6))
 
 
-def order_key(model_id: str, parts: Parts) -> tuple[float, str]:
-    """Sort key: best total first, then catalog id (deterministic)."""
-    return (-parts.total, model_id)
+def order_key(model_id: str, parts: Parts, reviewed: bool = True) -> tuple[float, bool, str]:
+    """Sort key: best total first, curated before unreviewed (catalog refresh) records with the
+    same total, then catalog id (deterministic)."""
+    return (-parts.total, not reviewed, model_id)

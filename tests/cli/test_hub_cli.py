@@ -196,3 +196,62 @@ def test_commands_without_a_hub_lookup_do_not_import_huggingface_hub() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_catalog_add_timeout_flag_bounds_the_look_up(
+    hub: FakeHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import time
+
+    hub.hang = ("config.json",)
+    start = time.monotonic()
+    code, out, err = run(capsys, "catalog", "add", QWEN_REPO, "--timeout", "0.4")
+    assert code == 1 and out == ""
+    assert time.monotonic() - start < 1.5
+    assert err.strip().splitlines() == [
+        f"advisor: error: the Hub at {hub.url} did not answer for {QWEN_REPO} within the "
+        "0.4 s deadline (retry later, or allow more time with --timeout or ADVISOR_HUB_DEADLINE)"
+    ]
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "soon", "inf"])
+def test_catalog_add_rejects_a_bad_timeout(capsys: pytest.CaptureFixture[str], value: str) -> None:
+    code, out, err = run(capsys, "catalog", "add", QWEN_REPO, f"--timeout={value}")
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "is not a number of seconds" in err
+
+
+def test_a_record_too_large_for_the_overlay_is_refused(
+    hub: FakeHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.hub.fakehub import FakeFile, FakeRepo
+    from tests.hub.models import TINY_CONFIG, decoder_tensors, safetensors_file
+
+    config = {**TINY_CONFIG, "pad": ["x" * 1000] * 2000}  # 2 MB: under the read cap of 4 MiB
+    hub.add(FakeRepo("evil/fat-config", {
+        "config.json": FakeFile(json.dumps(config).encode()),
+        "model.safetensors": safetensors_file(decoder_tensors(TINY_CONFIG), "F32"),
+    }, info={"pipeline_tag": "text-generation"}))  # fmt: skip
+    code, _out, err = run(capsys, "catalog", "add", "evil/fat-config")
+    assert code == 1
+    assert "more than the 1,024 KiB advisor writes into your catalog" in err
+    assert not list(user_catalog_dir().glob("*.toml"))
+
+
+def test_label_maps_are_shrunk_to_fit_the_overlay(
+    hub: FakeHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.hub.fakehub import FakeFile, FakeRepo
+    from tests.hub.models import TINY_CONFIG, decoder_tensors, safetensors_file
+
+    labels = {str(i): f"a rather long class name number {i}" for i in range(21843)}
+    config = {**TINY_CONFIG, "id2label": labels, "label2id": {v: k for k, v in labels.items()}}
+    hub.add(FakeRepo("example-org/many-labels", {
+        "config.json": FakeFile(json.dumps(config).encode()),
+        "model.safetensors": safetensors_file(decoder_tensors(TINY_CONFIG), "F32"),
+    }, info={"pipeline_tag": "text-generation"}))  # fmt: skip
+    code, _out, err = run(capsys, "catalog", "add", "example-org/many-labels")
+    assert code == 0, err
+    [record] = user_catalog_dir().glob("*.toml")
+    assert record.stat().st_size < 64 << 10
+    assert "num_labels = 21843" in record.read_text()

@@ -9,6 +9,12 @@ Routes, as huggingface_hub 2.x calls them (hf_api.py, file_download.py, utils/_h
   ``GatedRepo``) with the Hub's status codes: 401 for anonymous requests to missing or gated
   repos, 403 for a token without access to a gated repo, 404 otherwise; 429 when rate limited.
 
+Faults a test can switch on (each is something a broken proxy or a hostile mirror does):
+``ignore_range`` (answer every ranged GET with the whole file, 200), ``hang`` (never answer
+requests whose path ends with one of these suffixes), ``slow`` (send those bodies at N bytes
+per second), and repos with huge files (files are virtual, see below). ``sent_bytes`` counts
+the body bytes the server actually wrote, so tests can bound what a client pulled.
+
 Files are "virtual": a prefix of real bytes (a safetensors header) followed by zeros up to the
 stated size, so a 1 GB checkpoint costs nothing, and the server records every request, which
 lets tests prove that no weights were downloaded.
@@ -27,7 +33,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 WEIGHTS_THRESHOLD = 10_000_000
-"""Whole-file GETs of files larger than this are refused: they would be weight downloads."""
+"""Whole-file GETs of weight files larger than this are refused (unless a fault is on)."""
 
 
 @dataclass
@@ -89,6 +95,15 @@ class FakeHub:
         self.rate_limited = False
         self.delay_s = 0.0
         """Wait this long before answering (to test timeouts)."""
+        self.ignore_range = False
+        self.hang: tuple[str, ...] = ()
+        """Path suffixes that get no answer at all (until the server stops)."""
+        self.slow: dict[str, float] = {}
+        """Path suffix -> bytes per second for those bodies."""
+        self.sent_bytes = 0
+        self.listing: list[str] | None = None
+        """Repo ids ``GET /api/models`` lists (None: every repo), most downloaded first."""
+        self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
@@ -106,6 +121,7 @@ class FakeHub:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
@@ -130,6 +146,10 @@ class FakeHub:
         with self._lock:
             self.requests.append(request)
 
+    def count_sent(self, n: int) -> None:
+        with self._lock:
+            self.sent_bytes += n
+
     def take_failure(self) -> bool:
         with self._lock:
             if self.fail_next > 0:
@@ -148,12 +168,15 @@ class _Server(ThreadingHTTPServer):
 
 
 _RESOLVE = re.compile(r"^/(?P<repo>[^/]+/[^/]+)/resolve/(?P<rev>[^/]+)/(?P<file>.+)$")
+_LIST = "/api/models"
 _API = re.compile(r"^/api/models/(?P<repo>[^/]+/[^/]+?)(?:/revision/(?P<rev>[^/]+))?$")
 
 
 def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out as separate writes: without
+        # this, each answer waits ~40 ms for the client's delayed ACK (a loopback artefact)
 
         def log_message(self, format: str, *args: Any) -> None:  # silence the default log
             return
@@ -197,6 +220,9 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
                             self.headers.get("Authorization")))  # fmt: skip
             if hub.delay_s:
                 time.sleep(hub.delay_s)
+            if hub.hang and path.endswith(hub.hang):
+                hub.stopping.wait(60)
+                return
             if hub.take_failure():
                 self._error(503, None, "Service Unavailable", body=body)
                 return
@@ -205,6 +231,9 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
                     "Retry-After": "42", "RateLimit": '"api";r=0;t=42',
                     "RateLimit-Policy": '"fixed window";"api";q=500;w=300',
                 })  # fmt: skip
+                return
+            if path == _LIST:
+                self._listing(parts.query, body=body)
                 return
             api = _API.match(path)
             if api:
@@ -223,6 +252,29 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
                 self._error(status, "RepoNotFound", "Repository not found", body=body)
             return repo
 
+        def _listing(self, query: str, *, body: bool) -> None:
+            """``GET /api/models?pipeline_tag=T&filter=TAG&sort=downloads&limit=N``, as the Hub
+            (every ``filter`` is a tag the repo must carry)."""
+            from urllib.parse import parse_qs
+
+            asked = parse_qs(query)
+            tag = asked.get("pipeline_tag", [None])[0]
+            limit = int(asked.get("limit", ["1000"])[0])
+            ids = hub.listing if hub.listing is not None else list(hub.repos)
+            docs = []
+            for repo_id in ids:
+                repo = hub.repos.get(repo_id)
+                doc = _info_doc(repo, repo.sha, blobs=False) if repo else {"id": repo_id}
+                wanted = set(asked.get("filter", []))
+                if (tag is None or doc.get("pipeline_tag") == tag) and wanted <= set(
+                    doc.get("tags") or []
+                ):
+                    docs.append(doc)
+            if asked.get("sort") == ["downloads"]:
+                docs.sort(key=lambda d: -int(d.get("downloads") or 0))
+            data = json.dumps(docs[:limit]).encode()
+            self._send(200, data, {"Content-Type": "application/json"}, send_body=body)
+
         def _model_info(self, repo_id: str, rev: str | None, blobs: bool, *, body: bool) -> None:
             repo = self._repo(repo_id, body=body)
             if repo is None:
@@ -231,24 +283,21 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             if commit is None:
                 self._error(404, "RevisionNotFound", f"Invalid rev id: {rev}", body=body)
                 return
-            siblings = []
-            for name, f in sorted(repo.files.items()):
-                entry: dict[str, Any] = {"rfilename": name}
-                if blobs:
-                    entry["size"] = f.total
-                    entry["blobId"] = hashlib.sha1(f.data).hexdigest()
-                siblings.append(entry)
-            owner = repo_id.split("/")[0]
-            doc = {
-                "_id": "0" * 24, "id": repo_id, "modelId": repo_id, "author": owner,
-                "sha": commit, "private": False, "disabled": False,
-                "gated": "manual" if repo.gated else False,
-                "createdAt": "2024-09-15T12:00:00.000Z", "lastModified": "2024-09-25T14:32:36.000Z",
-                "likes": 1, "tags": [], "siblings": siblings, "spaces": [],
-                **repo.info,
-            }  # fmt: skip
-            data = json.dumps(doc).encode()
+            data = json.dumps(_info_doc(repo, commit, blobs=blobs)).encode()
             self._send(200, data, {"Content-Type": "application/json"}, send_body=body)
+
+        def _body(self, f: FakeFile, start: int, end: int) -> None:
+            """Bytes ``start..end`` of ``f`` in chunks (slowly, for the ``slow`` fault)."""
+            rate = next((r for sfx, r in hub.slow.items() if self.path.endswith(sfx)), None)
+            step = 1 if rate else 1 << 16
+            pos = start
+            while pos <= end and not hub.stopping.is_set():
+                chunk = f.read(pos, min(end, pos + step - 1))
+                if rate:
+                    time.sleep(len(chunk) / rate)
+                self.wfile.write(chunk)
+                hub.count_sent(len(chunk))
+                pos += len(chunk)
 
         def _resolve(self, repo_id: str, rev: str, filename: str, *, body: bool) -> None:
             repo = self._repo(repo_id, body=body)
@@ -276,21 +325,44 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
                 "Content-Type": "application/octet-stream",
             }
             wanted = self.headers.get("Range")
-            if wanted and self.command == "GET":
+            if wanted and self.command == "GET" and not hub.ignore_range:
                 start_text, _, end_text = wanted.removeprefix("bytes=").partition("-")
                 start = int(start_text)
                 end = min(int(end_text) if end_text else f.total - 1, f.total - 1)
-                chunk = f.read(start, end)
                 headers["Content-Range"] = f"bytes {start}-{end}/{f.total}"
-                self._send(206, chunk, headers)
+                headers["Content-Length"] = str(end - start + 1)
+                self._send(206, b"", headers, send_body=False)
+                self._body(f, start, end)
                 return
             headers["Content-Length"] = str(f.total)
             if not body:
                 self._send(200, b"", headers, send_body=False)
                 return
-            if f.total > WEIGHTS_THRESHOLD:
+            weights = filename.endswith((".safetensors", ".gguf", ".bin"))
+            if weights and f.total > WEIGHTS_THRESHOLD and not (hub.ignore_range or hub.slow):
                 self._error(500, None, "the fake Hub refuses to stream weights", body=True)
                 return
-            self._send(200, f.read(0, f.total - 1), headers)
+            self._send(200, b"", headers, send_body=False)
+            self._body(f, 0, f.total - 1)
 
     return Handler
+
+
+def _info_doc(repo: FakeRepo, commit: str, *, blobs: bool) -> dict[str, Any]:
+    """The model info JSON of ``repo`` at ``commit`` (the Hub's /api/models/{repo} answer)."""
+    siblings = []
+    for name, f in sorted(repo.files.items()):
+        entry: dict[str, Any] = {"rfilename": name}
+        if blobs:
+            entry["size"] = f.total
+            entry["blobId"] = hashlib.sha1(f.data).hexdigest()
+        siblings.append(entry)
+    owner = repo.repo_id.split("/")[0]
+    return {
+        "_id": "0" * 24, "id": repo.repo_id, "modelId": repo.repo_id, "author": owner,
+        "sha": commit, "private": False, "disabled": False,
+        "gated": "manual" if repo.gated else False,
+        "createdAt": "2024-09-15T12:00:00.000Z", "lastModified": "2024-09-25T14:32:36.000Z",
+        "likes": 1, "tags": [], "siblings": siblings, "spaces": [],
+        **repo.info,
+    }  # fmt: skip

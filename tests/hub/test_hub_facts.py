@@ -171,12 +171,12 @@ def test_unreachable_hub(fake_hub: FakeHub, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_a_silent_hub_times_out(fake_hub: FakeHub, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HF_HUB_ETAG_TIMEOUT", "0.2")
-    fake_hub.delay_s = 1.0
+    monkeypatch.setenv("HF_HUB_ETAG_TIMEOUT", "1")
+    fake_hub.delay_s = 3.0
     with pytest.raises(hub_errors.HubUnreachable) as err:
         hub_model(QWEN_REPO)
-    assert "no answer within 0.2 s" in err.value.one_line()
-    assert len(fake_hub.requests) == 2  # one retry
+    assert "no answer within 1 s" in err.value.one_line()
+    assert len(fake_hub.requests) == 1  # a stalled server is not asked again
 
 
 def test_answers_are_cached_and_reused(fake_hub: FakeHub) -> None:
