@@ -77,9 +77,17 @@ def add_to_catalog(
         old = Path(existing.origin.path)
         if old != target and old.is_file() and old.parent == folder:
             _drop_record(old, spec.id)
-    tmp_target = target.with_suffix(".toml.tmp")
-    tmp_target.write_text(text, encoding="utf-8")
-    tmp_target.replace(target)
+    from advisor.atomic import write_file
+
+    try:  # without --force, of several processes adding the same record exactly one wins
+        write_file(target, text.encode("utf-8"), overwrite=force)
+    except FileExistsError:
+        raise CatalogError(
+            f"your catalog already has {spec.id!r}",
+            "pass --force to replace it with the Hub's facts",
+        ) from None
+    except OSError as exc:
+        raise CatalogError(f"cannot write {target}: {exc.strerror or exc}", None) from None
     loaded = load_catalog().get(spec.id)
     return target, loaded
 
