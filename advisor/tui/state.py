@@ -45,7 +45,7 @@ def read_last_request(path: Path | None = None) -> LastRequest:
     from advisor.safefile import UnreadableFileError, parse_json, read_text
 
     target = state_path() if path is None else path
-    fix = f"delete {target} or fix it; it is rewritten after the next ranking"
+    fix = "delete or fix the file; advisor rewrites it after the next ranking"
     try:
         data: Any = parse_json(target, read_text(target, limit=MAX_BYTES))
     except FileNotFoundError:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -85,7 +86,7 @@ def test_cache_write_leaves_no_temporary_files(tmp_path: Path) -> None:
     assert [p.name for p in cache_dir().iterdir()] == [CACHE_NAME]
 
 
-def _payload(path: Path) -> tuple[dict[str, object], dict[str, object]]:
+def _payload(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     head, payload = path.read_bytes().split(b"\n", 1)
     return json.loads(head), json.loads(payload)
 
