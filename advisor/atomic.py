@@ -67,9 +67,16 @@ def check_folder(folder: Path | str) -> Path:
     if not str(folder).strip():
         raise UnsafePathError("the folder name is empty", "give a folder, e.g. ./run")
     folder = Path(folder)
-    if os.path.lexists(folder) and not folder.is_dir():
-        what = "a symbolic link to nothing" if folder.is_symlink() else "a file, not a folder"
-        raise UnsafePathError(f"{folder} is {what}", "give a folder (it is created if missing)")
+    for place in (folder, *folder.parents):  # the folder, else the first part that exists
+        if not os.path.lexists(place):
+            continue
+        if not place.is_dir():
+            if place.is_symlink():
+                what = "a symbolic link to nothing"
+            else:
+                what = "a file, not a folder" if place.is_file() else "not a folder"
+            raise UnsafePathError(f"{place} is {what}", "give a folder (it is created if missing)")
+        break
     return folder
 
 

@@ -150,14 +150,32 @@ def test_an_empty_export_folder_is_a_usage_error(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("below", "needle"),
+    [("", "is a file, not a folder"), ("/sub/dir", "is a file, not a folder")],
+    ids=["the-folder", "a-parent"],
+)
 def test_a_file_given_as_the_export_folder_is_a_usage_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], below: str, needle: str
 ) -> None:
     target = tmp_path / "notes.txt"
     target.write_text("mine")
-    assert main([*EXPORT, "--export", str(target)]) == 2
-    assert "is a file, not a folder" in capsys.readouterr().err
+    assert main([*EXPORT, "--export", f"{target}{below}"]) == 2
+    err = capsys.readouterr().err
+    assert f"{target} {needle}" in err and err.count("\n") == 1
     assert target.read_text() == "mine"
+
+
+def test_a_device_or_dangling_link_as_the_export_folder_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*EXPORT, "--export", "/dev/null"]) == 2
+    assert "/dev/null is not a folder" in capsys.readouterr().err
+    link = tmp_path / "run"
+    link.symlink_to(tmp_path / "gone")
+    assert main([*EXPORT, "--export", str(link)]) == 2
+    assert "symbolic link to nothing" in capsys.readouterr().err
+    assert not (tmp_path / "gone").exists()
 
 
 @pytest.mark.parametrize("force", [False, True])
