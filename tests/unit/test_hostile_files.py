@@ -235,3 +235,12 @@ def test_hostile_hub_cache_entries_are_misses(tmp_path: Path) -> None:
             entry.unlink()
         make(entry)
         assert cache.read("https://hf.example", "me/model", None, max_age_s=None) is None
+
+
+def test_validating_a_fifo_or_device_reports_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for path, kind in ((_fifo(tmp_path / "f.toml"), "FIFO"), (Path("/dev/zero"), "device")):
+        assert main(["catalog", "validate", str(path)]) == 1
+        out = capsys.readouterr().out
+        assert out.count("\n") == 1 and kind in out and path.name in out
