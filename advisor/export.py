@@ -13,7 +13,11 @@ writes, and returns in this order:
 * ``README.md``: what each file is and how to run it.
 
 Nothing is overwritten without ``force``: every target is checked first, and if any exists
-``ExportError`` names them all and nothing is written. Folders are created as needed.
+``ExportError`` names them all and nothing is written. Folders are created as needed. Each file
+is written by ``advisor.atomic.write_file``: whole or not at all, never through a symbolic link
+(a link, folder or device where a file would go is refused with ``UnsafePathError``, exit 2, as
+is an empty folder name or a file given as the folder), and a script's mode comes from the
+umask (0777 minus it), never from changing another file's mode.
 """
 
 from __future__ import annotations
@@ -312,19 +316,20 @@ def write_exports(
     contents["serve.sh"] = _serve_sh(plan)
     contents["README.md"] = _readme(plan, list(contents))
 
-    if directory.exists() and not directory.is_dir():
-        raise ExportError(f"{directory} is a file, not a folder", "pass a folder to --export")
+    from advisor.atomic import check_folder, check_target, write_file
+
+    check_folder(directory)  # UnsafePathError (exit 2): an empty name, a file, a dangling link
     targets = [directory / name for name in contents]
-    existing = [p for p in targets if p.exists()]
+    existing = [p for p in targets if check_target(p)]  # links and folders: UnsafePathError
     if existing and not force:
         names = ", ".join(str(p) for p in existing)
         raise ExportError(f"would overwrite {names}", "add --force to overwrite them")
     try:
-        directory.mkdir(parents=True, exist_ok=True)
         for path in targets:
-            path.write_text(contents[path.name], encoding="utf-8")
-            if path.suffix == ".sh":
-                path.chmod(0o755)
+            data = contents[path.name].encode("utf-8")
+            write_file(path, data, overwrite=force, executable=path.suffix == ".sh")
+    except FileExistsError:  # created by someone else since the check
+        raise ExportError(f"would overwrite {path}", "add --force to overwrite them") from None
     except OSError as exc:
         raise ExportError(f"cannot write to {directory}: {exc.strerror or exc}", None) from exc
     return targets

@@ -23,9 +23,6 @@ from advisor.models.hardware import GpuSpec
 from advisor.paths import catalog_dir
 
 GPUS_FILE = "gpus.toml"
-_RECORD_MODULES = ("advisor.models.hardware", "advisor.models.base")
-"""Modules whose classes a cached ``load_gpus`` result holds."""
-
 # Brand words that say nothing about which model it is; dropped before matching.
 _BRAND_WORDS = frozenset({"nvidia", "geforce", "tesla", "amd", "instinct", "intel", "apple"})
 # Words tools add to a model name that do not change the model (memory type, the only form
@@ -129,13 +126,17 @@ def load_gpus() -> tuple[GpuSpec, ...]:
     origin = str(path)
     # Parsed and validated on a cache miss only: a warm start reads the records themselves.
     return cached_toml(
-        path, lambda: _validate(_toml(_read(path), origin), origin), tuple, _RECORD_MODULES
+        path, lambda: _validate(_toml(_read(path), origin), origin), tuple[GpuSpec, ...]
     )
 
 
 def _read(path: Path) -> str:
+    from advisor.safefile import UnreadableFileError, read_text
+
     try:
-        return path.read_text(encoding="utf-8")
+        return read_text(path)
+    except UnreadableFileError as exc:
+        raise CatalogError(f"cannot read the GPU catalog {exc.message}") from None
     except OSError as exc:
         raise CatalogError(f"cannot read the GPU catalog {path}: {exc.strerror}") from None
 

@@ -8,9 +8,10 @@ catalog failing. Checks never raise on content.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from advisor.catalog.files import display
 from advisor.models.catalog import (
@@ -110,6 +111,27 @@ def record_problems(
                 f"quality.{index}.metric",
                 f"unknown metric {signal.metric!r} (add it to tasks.toml [[metrics]])",
             )
+    for where, value in config_sizes(record.config or {}):
+        if value < 0 or (value == 0 and not _MAY_BE_ZERO.search(where)):
+            yield problem(f"config.{where}", f"a size must be positive (got {value})")
+
+
+_SIZE_KEY = re.compile(
+    r"^(num|n)_|_(size|layers|heads|dim|embeddings|experts|positions|channels)$"
+    r"|^(d_model|d_ff|d_kv|n_embd|n_ctx)$"
+)
+"""config.json keys that hold a count or a size (hidden_size, num_hidden_layers, n_head, ...)."""
+_MAY_BE_ZERO = re.compile(r"type_vocab_size$|expert|nextn")
+"""Counts that are legitimately 0 (DeBERTa-v3 has no token types; dense models no experts)."""
+
+
+def config_sizes(config: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, float]]:
+    """(dotted key, value) of every numeric size in ``config``, nested tables included."""
+    for key, value in config.items():
+        if isinstance(value, Mapping):
+            yield from config_sizes(value, f"{prefix}{key}.")
+        elif type(value) in (int, float) and _SIZE_KEY.search(key) and "window" not in key:
+            yield f"{prefix}{key}", value
 
 
 def family_notes(record: ModelRecord, path: Path, tasks: dict[Task, TaskInfo]) -> Iterator[Problem]:

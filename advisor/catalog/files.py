@@ -25,6 +25,9 @@ from advisor.models.catalog import (
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
+MAX_BYTES = 4 * 2**20
+"""The largest catalog file read (the largest shipped one is about 40 kB)."""
+
 REFERENCE_FILES = ("licenses.toml", "tasks.toml", "languages.toml", "gpus.toml")
 """Files in a catalog folder that hold reference data, not models."""
 
@@ -55,21 +58,26 @@ def model_files(folder: Path) -> list[Path]:
     """Model files of a catalog folder: ``models/*.toml``, plus top-level ``*.toml`` that are
     not reference files (a user overlay may put model files directly in its folder)."""
     found = sorted(folder.glob("models/*.toml"))
+    # Anything but a folder counts, so a FIFO or device named *.toml is reported, not skipped.
     found += sorted(
-        p for p in folder.glob("*.toml") if p.name not in REFERENCE_FILES and p.is_file()
+        p for p in folder.glob("*.toml") if p.name not in REFERENCE_FILES and not p.is_dir()
     )
     return found
 
 
 def read_toml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
-    """The parsed file, or ``None`` with a problem recorded (unreadable or not TOML)."""
+    """The parsed file, or ``None`` with a problem recorded: unreadable, not a regular file,
+    over ``MAX_BYTES``, not UTF-8, nested too deeply, or not TOML (``advisor.safefile``)."""
     import tomllib  # only when the catalog cache is stale: a warm start parses no TOML
 
+    from advisor.safefile import UnreadableFileError, load_toml
+
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        return load_toml(path, limit=MAX_BYTES)
     except tomllib.TOMLDecodeError as exc:
         problems.append(Problem(file=display(path), why=f"not valid TOML: {exc}"))
+    except UnreadableFileError as exc:
+        problems.append(Problem(file=display(path), why=exc.why))
     except OSError as exc:
         problems.append(Problem(file=display(path), why=f"cannot read: {exc.strerror or exc}"))
     return None

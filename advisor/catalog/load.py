@@ -50,7 +50,7 @@ def sources_for(path: Path, user_dir: Path | None) -> Sources:
     from advisor.paths import catalog_dir
 
     shipped_root = catalog_dir()
-    if path.is_file():
+    if not path.is_dir():  # a model file (or a FIFO or device, which reading then reports)
         reference: list[Path] = [shipped_root]
         shipped = [path]
     else:

@@ -14,6 +14,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from advisor.atomic import check_folder
 from advisor.cli.common import add_hardware_flags, argtype, hardware_from_args, positive_int
 from advisor.cli.exit import ExitCode
 from advisor.cli.output import note, print_document
@@ -49,7 +50,7 @@ def register(sub: Any) -> None:
     add_request_flags(p)
     add_hardware_flags(p)
     p.add_argument("--json", action="store_true", help="print the recommend JSON document")
-    p.add_argument("--export", type=Path, metavar="DIR",
+    p.add_argument("--export", type=argtype(check_folder), metavar="DIR",
                    help="write training and serving configs for the top pick into DIR")  # fmt: skip
     p.add_argument("--force", action="store_true", help="let --export overwrite files")
     p.set_defaults(handler=handle)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from advisor.cli.common import add_hardware_flags
 from advisor.cli.exit import ExitCode
+from advisor.cli.output import note
 from advisor.cli.recommend_cmd import REQUEST_FLAGS, add_request_flags
 
 if TYPE_CHECKING:
@@ -57,12 +58,10 @@ def _given(args: argparse.Namespace) -> bool:
     return any(getattr(args, dest) != defaults[dest] for dest in REQUEST_FLAGS)
 
 
-def request_from_args(args: argparse.Namespace) -> Request:
+def request_from_args(args: argparse.Namespace, last: Request | None = None) -> Request:
     """The request to open with: the flags, else the last request, else a chat request."""
     from advisor.cli.recommend_cmd import build_request
-    from advisor.tui.state import load_last_request
 
-    last = load_last_request()
     if not _given(args) and last is not None:
         return last
     filled = copy.copy(args)
@@ -75,8 +74,12 @@ def request_from_args(args: argparse.Namespace) -> Request:
 def handle(args: argparse.Namespace) -> int:
     """Open the app, or print the report when stdout is not a terminal."""
     from advisor.cli.common import hardware_from_args, whatif_from_args
+    from advisor.tui.state import read_last_request
 
-    request = request_from_args(args)
+    last, problem = read_last_request()
+    if problem is not None:
+        note(problem)  # also shown in the app, where stderr is hidden
+    request = request_from_args(args, last)
     if not sys.stdout.isatty():
         from advisor.cli.recommend_view import render
         from advisor.recommend import recommend
@@ -88,5 +91,5 @@ def handle(args: argparse.Namespace) -> int:
     hardware = None if whatif.is_empty() else hardware_from_args(args)
     from advisor.tui.app import create_app
 
-    create_app(request, hardware).run()
+    create_app(request, hardware, notice=problem).run()
     return ExitCode.OK

@@ -97,17 +97,19 @@ def load_config(path: str | Path) -> dict[str, Any]:
     """
     p = Path(path).expanduser()
     file = p / "config.json" if p.is_dir() else p
-    if not file.is_file():
+    if not file.exists():  # a FIFO or device exists: reading it refuses it with its kind
         where = f"{p} has no config.json" if p.is_dir() else f"no such file: {file}"
         raise UnknownModelError(
             where, "give a catalog id (`advisor catalog list`), a config.json or its folder"
         )
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    from advisor.safefile import UnreadableFileError, load_json
+
+    try:  # a regular UTF-8 file, size- and depth-bounded (advisor.safefile)
+        data = load_json(file)
+    except UnreadableFileError as exc:
+        raise ConfigError(exc.message, exc.hint) from None
+    except OSError as exc:
         raise ConfigError(f"cannot read {file}: {exc}", "check the file's permissions") from None
-    try:
-        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(
             f"{file} is not valid JSON (line {exc.lineno}: {exc.msg})",

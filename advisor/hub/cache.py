@@ -17,6 +17,9 @@ from pathlib import Path
 from advisor.atomic import write_atomic
 from advisor.hub.types import HubModel
 
+MAX_BYTES = 16 * 2**20
+"""The largest cache entry read (an entry holds one model's info and config.json)."""
+
 
 def folder() -> Path:
     """``cache_dir()/hub``."""
@@ -39,10 +42,13 @@ def read(
 
     A missing, unreadable or outdated-format file is a miss, never an error.
     """
+    from advisor.safefile import UnreadableFileError, parse_json, read_bytes
+
     path = entry_path(endpoint, repo_id, revision)
-    try:
-        model = HubModel.model_validate_json(path.read_bytes())
-    except (OSError, ValueError):  # pydantic's ValidationError is a ValueError
+    try:  # a regular file of the user's own, size- and depth-bounded (advisor.safefile)
+        data = parse_json(path, read_bytes(path, limit=MAX_BYTES, private=True))
+        model = HubModel.model_validate(data)
+    except (OSError, ValueError, UnreadableFileError):  # ValidationError is a ValueError
         return None
     if model.repo_id != repo_id:
         return None

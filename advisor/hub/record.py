@@ -53,7 +53,7 @@ def add_to_catalog(
     catalog = load_catalog()
     draft = prepare_record(model, catalog, tasks=tasks)
     target, replaced = placement(draft.spec, catalog, force=force)
-    write_record(target, draft.text, replaced)
+    write_record(target, draft.text, replaced, force=force)
     loaded = load_catalog().get(draft.spec.id)
     return target, loaded
 
@@ -139,16 +139,27 @@ def placement(spec: ModelSpec, catalog: Catalog, *, force: bool) -> tuple[Path, 
     return target, replaced
 
 
-def write_record(target: Path, text: str, replaced: Path | None = None) -> None:
-    """Write one record file atomically (``advisor.atomic``); drop the record it replaces."""
-    from advisor.atomic import write_atomic
+def write_record(
+    target: Path, text: str, replaced: Path | None = None, *, force: bool = False
+) -> None:
+    """Write one record file through the safe writer; drop the record it replaces.
+
+    Without ``force``, of several processes adding the same record exactly one wins; the
+    others get ``CatalogError`` (``advisor.atomic.write_file`` claims the name exclusively).
+    """
+    from advisor.atomic import write_file
 
     if replaced is not None:
         _drop_record(replaced, target.stem)
-    if not write_atomic(target, text.encode("utf-8")):
+    try:
+        write_file(target, text.encode("utf-8"), overwrite=force)
+    except FileExistsError:
         raise CatalogError(
-            f"cannot write {target}", "check that your advisor home folder is writable"
-        )
+            f"your catalog already has {target.stem!r}",
+            "pass --force to replace it with the Hub's facts",
+        ) from None
+    except OSError as exc:
+        raise CatalogError(f"cannot write {target}: {exc.strerror or exc}", None) from None
 
 
 def _without_label_maps(config: dict[str, Any]) -> dict[str, Any]:

@@ -269,7 +269,7 @@ def _one(
         return "present", "unchanged since the last refresh", placed
     if not dry_run:
         try:
-            write_record(target, draft.text, replaced)
+            write_record(target, draft.text, replaced, force=force)
         except AdvisorError as exc:
             return "skipped", _why(exc, repo_id), None
     return ("replaced" if known is not None else "added"), None, placed

@@ -65,8 +65,10 @@ class AdvisorApp(App[None]):
         catalog: Catalog | None = None,
         remember: bool = True,
         export_dir: Path | None = None,
+        notice: str | None = None,
     ) -> None:
         super().__init__()
+        self.notice = notice
         self.request = request
         self.hardware = hardware
         self.host: HardwareProfile | None = (
@@ -88,6 +90,9 @@ class AdvisorApp(App[None]):
 
         self._main = MainScreen(self.request, self.hardware, load_gpus())
         await self.push_screen(self._main)
+        if self.notice:  # e.g. a tui-state.json that could not be used
+            title = "Started without the last request"
+            self.notify(self.notice, title=title, severity="warning", timeout=15, markup=False)
         if self.hardware is None:
             self._main.show_busy("Detecting this machine…")
             self._probe()
@@ -338,11 +343,15 @@ def create_app(
     catalog: Catalog | None = None,
     remember: bool = True,
     export_dir: Path | None = None,
+    notice: str | None = None,
 ) -> AdvisorApp:
     """The app for ``request`` on ``hardware`` (None: detect this machine in a worker).
 
     ``catalog`` replaces the shipped one (tests pass a fixed catalog); ``remember=False`` does
     not save the last request; ``export_dir`` is where the detail view exports (default:
-    ``advisor-export/<model id>`` under the working directory).
+    ``advisor-export/<model id>`` under the working directory); ``notice`` is shown once the app
+    is up (why the remembered request was not used).
     """
-    return AdvisorApp(request, hardware, catalog=catalog, remember=remember, export_dir=export_dir)
+    return AdvisorApp(
+        request, hardware, catalog=catalog, remember=remember, export_dir=export_dir, notice=notice
+    )

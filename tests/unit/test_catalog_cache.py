@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,3 +84,39 @@ def test_corrupt_cache_is_rebuilt(tmp_path: Path) -> None:
 def test_cache_write_leaves_no_temporary_files(tmp_path: Path) -> None:
     load_catalog(make_root(tmp_path), user_dir=None)
     assert [p.name for p in cache_dir().iterdir()] == [CACHE_NAME]
+
+
+def _payload(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    head, payload = path.read_bytes().split(b"\n", 1)
+    return json.loads(head), json.loads(payload)
+
+
+def test_the_cache_is_json_data_and_a_tampered_record_is_rebuilt(tmp_path: Path) -> None:
+    root = make_root(tmp_path)
+    load_catalog(root, user_dir=None)
+    path = cache_dir() / CACHE_NAME
+    head, data = _payload(path)
+    models = data["models"]
+    assert isinstance(models, list)
+    assert {m["id"] for m in models} == {"tiny-chat", "nc-translator"}
+    models[0]["params"] = "134515008"  # text where a number belongs
+    payload = json.dumps(data).encode()
+    head["sha256"] = hashlib.sha256(payload).hexdigest()
+    path.write_bytes(json.dumps(head).encode() + b"\n" + payload)
+    assert load_catalog(root, user_dir=None).get("tiny-chat").params == 134_515_008
+    assert _payload(path)[1]["models"][0]["params"] == 134_515_008  # rewritten
+
+
+def test_a_warm_load_does_not_import_pydantic(tmp_path: Path) -> None:
+    root = make_root(tmp_path)
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom advisor.catalog import load_catalog\n"
+        f"c = load_catalog(Path({str(root)!r}), user_dir=None)\n"
+        "print(c.get('tiny-chat').params, 'pydantic' in sys.modules)\n"
+    )
+    env = {**os.environ, "ADVISOR_HOME": os.environ["ADVISOR_HOME"]}
+    runs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+        for _ in range(2)
+    ]
+    assert [r.stdout.split() for r in runs] == [["134515008", "True"], ["134515008", "False"]]

@@ -186,11 +186,15 @@ def test_force_overwrites(tmp_path: Path) -> None:
     assert "vllm serve" in (tmp_path / "serve.sh").read_text()
 
 
-def test_a_file_in_place_of_the_folder_is_an_export_error(tmp_path: Path) -> None:
+def test_a_file_in_place_of_the_folder_is_a_usage_error(tmp_path: Path) -> None:
+    from advisor.errors import UsageError
+
     target = tmp_path / "exports"
     target.write_text("x")
-    with pytest.raises(ExportError):
+    with pytest.raises(UsageError, match="is a file, not a folder") as caught:
         write_exports(lora_plan(), target)
+    assert caught.value.exit_code == 2
+    assert target.read_text() == "x"
 
 
 def test_a_training_approach_without_settings_is_refused() -> None:
