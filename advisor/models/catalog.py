@@ -218,6 +218,13 @@ class LicenseInfo(Frozen):
     name: str
     commercial: bool = Field(description="Commercial use is allowed at all.")
     conditions: str | None = Field(default=None, description="Strings attached.")
+    caveat: str | None = Field(
+        default=None,
+        description=(
+            "Commercial use is allowed with an obligation a business must plan for (network"
+            " copyleft, a revenue or user cap); shown on every row that recommends it."
+        ),
+    )
     source: str
 
 

@@ -52,6 +52,8 @@ class Candidate:
     max_batch: int = 1
     quality: QualityScore | None = None
     parts: Parts | None = None
+    notes: tuple[str, ...] = ()
+    """Row notes from filtering and fitting (language coverage, licence caveat, runtime)."""
 
 
 def gib(n: int) -> str:
@@ -248,8 +250,7 @@ def reasons(c: Candidate, inf: Inference | None, ft: FineTuning | None) -> list[
         for m in ft.methods_tried:
             if not m.fits:
                 out.append(f"{m.method.value} does not fit: {m.detail}")
-    if c.coverage is not None and c.coverage < 1:
-        out.append(f"covers {c.coverage:.0%} of the requested languages")
+    out.extend(c.notes)
     if c.model.commercial_use is False:
         out.append(f"licence {c.model.license} does not allow commercial use")
     return out

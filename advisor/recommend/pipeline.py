@@ -27,7 +27,8 @@ from advisor.recommend import explain, rank
 from advisor.recommend.candidates import (
     filter_models,
     is_task_model,
-    language_coverage,
+    language_fit,
+    row_notes,
     validate_request,
 )
 from advisor.recommend.fit import ServeFit, Shortfall, Target, serve_fit, targets
@@ -180,7 +181,8 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
             request, model, arch, info, data, seq, gpu_t, cpu_t, pol, has_gpu, train_cache
         )
         cand.serve, cand.serve_miss = serve, miss
-        cand.coverage = language_coverage(model, request, catalog)
+        lang = language_fit(model, request, catalog)
+        cand.coverage, cand.notes = lang.part, lang.notes + row_notes(model, catalog, request)
         reason = _training_exclusion(request, cand, data.tokens)
         if reason is not None:
             excluded.append(reason)
