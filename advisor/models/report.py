@@ -92,6 +92,25 @@ class Inference(Frozen):
     context_tokens: int
     breakdown: MemoryBreakdown
     command: str = Field(description="A command that starts serving it.")
+    engine: str | None = Field(
+        default=None,
+        description=(
+            "The library that serves it: vllm, llama.cpp, transformers, diffusers,"
+            " faster-whisper, nemo, sentence-transformers, ultralytics, kokoro, parler-tts."
+        ),
+    )
+    native_format: bool = Field(
+        default=False, description="The precision is the checkpoint as shipped (MXFP4, FP8, AWQ)."
+    )
+    speed_value: float | None = Field(
+        default=None, description="Serving speed in speed_unit; null when not estimated."
+    )
+    speed_unit: str | None = Field(
+        default=None,
+        description="tokens/s (text), x real-time (speech), images/s (vision), sequences/s"
+        " (encoders), s/image (image generation).",
+    )
+    speed_basis: str | None = Field(default=None, description="How the speed was estimated.")
 
 
 class MethodFit(Frozen):

@@ -31,7 +31,8 @@ from advisor.recommend.candidates import (
     row_notes,
     validate_request,
 )
-from advisor.recommend.fit import ServeFit, Shortfall, Target, serve_fit, targets
+from advisor.recommend.fit import Profile, ServeFit, Shortfall, Target, serve_fit, targets
+from advisor.recommend.ladders import serving_profile
 from advisor.recommend.settings import training_settings
 from advisor.recommend.strategy import FALLBACK, convert_data, plan_strategy
 from advisor.recommend.train_fit import TrainFit, grow_batch, train_fit
@@ -129,7 +130,7 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
     excluded: list[Excluded] = [explain.excluded(d.model.id, d.kind, d.reason) for d in drops]
     context = request.context or pol.serving_context
     has_gpu = gpu_t is not None
-    serve_cache: dict[tuple[int, int], ServeFit | Shortfall] = {}
+    serve_cache: dict[tuple[int, int, Profile], ServeFit | Shortfall] = {}
     train_cache: dict[
         tuple[int, tuple[Method, ...], int, int],
         tuple[TrainFit | None, list[tuple[Method, Shortfall]]],
@@ -144,9 +145,10 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
             )
             continue
         ctx = min(context, model.context_length) if model.context_length else context
-        key = (id(arch), ctx)
+        profile = serving_profile(model, request.task)
+        key = (id(arch), ctx, profile)
         if key not in serve_cache:
-            serve_cache[key] = serve_fit(arch, gpu_t, cpu_t, ctx, pol)
+            serve_cache[key] = serve_fit(arch, gpu_t, cpu_t, ctx, pol, profile)
         served = serve_cache[key]
         serve = served if isinstance(served, ServeFit) else None
         miss = served if isinstance(served, Shortfall) else None
@@ -183,6 +185,8 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
         cand.serve, cand.serve_miss = serve, miss
         lang = language_fit(model, request, catalog)
         cand.coverage, cand.notes = lang.part, lang.notes + row_notes(model, catalog, request)
+        if serve is not None:
+            cand.notes += serve.notes
         reason = _training_exclusion(request, cand, data.tokens)
         if reason is not None:
             excluded.append(reason)

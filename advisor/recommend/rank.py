@@ -123,7 +123,8 @@ def fit_part(
     """How comfortably the model runs: format kept × placement × headroom × training plan."""
     score = 1.0
     if serve is not None:
-        score *= pol.retention.get(serve.precision, 0.9)
+        # The shipped checkpoint loses nothing; a conversion keeps its format's share.
+        score *= 1.0 if serve.native else pol.retention.get(serve.precision, 0.9)
         if serve.offload_bytes:
             score *= pol.offload_factor
         elif serve.gpus == 0:
