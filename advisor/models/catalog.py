@@ -254,6 +254,14 @@ class TaskInfo(Frozen):
     metrics: list[str] = Field(
         min_length=1, description="Ranking metric ids, most preferred first."
     )
+    primary_test_sets: list[str] = Field(
+        default_factory=list,
+        description=(
+            "The canonical test sets of the task's primary metric (its first metric): scores"
+            " on them count fully in ranking; any other score only against models scored on"
+            " the same test set."
+        ),
+    )
     families: list[str] = Field(default_factory=list, description="Model families serving it.")
     knowledge_heavy: bool = Field(
         default=False, description="Answers depend on facts (favours retrieval, RAG)."

@@ -61,6 +61,12 @@ class Quality(Frozen):
     benchmark: str | None = None
     source: str | None = None
     score: float = Field(description="0..1 quality part of the ranking score.")
+    scored: bool = Field(
+        default=False,
+        description="A score comparable with the other candidates backs it; false: 'unscored',"
+        " ranked by the stated prior in basis.",
+    )
+    basis: str | None = Field(default=None, description="What the quality part rests on.")
 
 
 class ScoreParts(Frozen):

@@ -199,7 +199,7 @@ def reasons(c: Candidate, inf: Inference | None, ft: FineTuning | None) -> list[
             f" {q.score:.2f})"
         )
     else:
-        out.append("no published score for this task in the catalog; quality from model size")
+        out.append(q.basis if q is not None and q.basis else "unscored: quality from model size")
     if inf is not None:
         where = (
             "the CPU"
@@ -270,6 +270,8 @@ def recommendation(
             benchmark=q.signal.benchmark if q.signal else None,
             source=q.signal.source if q.signal else None,
             score=round(q.score, 4),
+            scored=q.scored,
+            basis=q.basis or None,
         ),
         inference=inf,
         fine_tuning=ft,

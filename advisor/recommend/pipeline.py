@@ -196,7 +196,15 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
                 continue
         candidates.append(cand)
 
-    quality = rank.quality_scores([c.model for c in candidates], info, catalog, pol)
+    pair = f"{request.source_lang}-{request.target_lang}" if request.source_lang else None
+    quality = rank.quality_scores(
+        [c.model for c in candidates],
+        info,
+        catalog,
+        pol,
+        languages=request.wanted_languages,
+        pair=pair,
+    )
     reference = request.min_tokens_per_s or pol.reference_tokens_per_s
     for c in candidates:
         c.quality = quality[c.model.id]

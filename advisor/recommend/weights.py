@@ -69,6 +69,8 @@ class Policy(NamedTuple):
     usable_tokens_per_s: float
     secondary_weight: float
     test_set_languages: dict[str, str]
+    test_set_patterns: tuple[tuple[str, str], ...]
+    translation_unlisted_prior: float
 
 
 def _precisions(values: list[str]) -> tuple[Precision, ...]:
@@ -121,6 +123,7 @@ def parse_policy(data: dict[str, Any]) -> Policy:
             training_offload_factor=float(fs["training_offload"]),
             language_claimed=float(langs["claimed"]),
             language_unknown=float(langs["unknown"]),
+            translation_unlisted_prior=float(langs["translation_unlisted_prior"]),
             speech_input_translation_families=frozenset(
                 str(f) for f in langs["speech_input_translation_families"]
             ),
@@ -129,6 +132,9 @@ def parse_policy(data: dict[str, Any]) -> Policy:
             test_set_languages={
                 str(k): str(v) for k, v in quality.get("test_set_language", {}).items()
             },
+            test_set_patterns=tuple(
+                (str(k).lower(), str(v)) for k, v in quality.get("test_set_patterns", {}).items()
+            ),
         )
     except (KeyError, ValueError, TypeError) as exc:
         raise CatalogError(

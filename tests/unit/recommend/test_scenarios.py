@@ -117,8 +117,7 @@ def test_rare_pair_keeps_only_models_covering_both(catalog: Catalog) -> None:
         for code in ("sw", "yo"):
             # listed, or claimed in bulk by the card (then the row says so)
             assert catalog.serves_language(model, code) or (
-                model.languages_claimed is not None
-                and any("claims" in r for r in rec.reasons)
+                model.languages_claimed is not None and any("claims" in r for r in rec.reasons)
             )
     assert any(r.model.family in ("nllb", "m2m100") for r in report.recommendations)
     opus = [e for e in report.excluded if e.model == "opus-mt-en-de"]
