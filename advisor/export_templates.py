@@ -73,7 +73,11 @@ def _settings_block(plan: ExportPlan, s: TrainingSettings) -> str:
         ]
     rows += [
         _line("save_total_limit", 2, "keep disk use bounded"),
-        _line("bf16", True, "16-bit autocast on GPUs that support bf16 (Ampere and later)"),
+        _line(
+            plan.mixed_precision,
+            True,
+            "16-bit autocast: bf16 on GPUs with BF16 math (Ampere and later), else fp16",
+        ),
         _line("gradient_checkpointing", plan.gradient_checkpointing, "from the memory plan"),
         _line("seed", s.seed, "reproducible shuffles and splits"),
         _line("report_to", "none", None),

@@ -319,6 +319,7 @@ def export_plan(report: Report, rec: Recommendation | None = None) -> ExportPlan
         settings=settings,
         runtime=inf.runtime if inf else Runtime.TRANSFORMERS,
         precision=inf.precision if inf else Precision.BF16,
+        mixed_precision="fp16" if ft is not None and ft.precision is Precision.FP16 else "bf16",
         tensor_parallel=max(inf.tensor_parallel, 1) if inf else 1,
         gpus=ft.devices if ft else 1,
         engine=engine,

@@ -139,6 +139,14 @@ def training_bytes(arch: ModelArch, setup: EstimateSetup) -> tuple[int, int]:
     return _total(share), share.cpu
 
 
+def training_estimated(arch: ModelArch, setup: EstimateSetup) -> bool:
+    """Whether the estimators size this training set-up for real: a plan with no activation
+    memory is the weights alone (parameter-only architectures: diffusion pipelines, YOLO,
+    Parler-TTS, ...), which would show training as cheap as serving. Such plans are reported
+    as "not estimated" instead."""
+    return training_share(arch, setup, []).activations > 0
+
+
 # ----------------------------------------------------------------------------- serving
 
 
@@ -408,4 +416,5 @@ __all__ = [
     "setup_for",
     "targets",
     "training_bytes",
+    "training_estimated",
 ]

@@ -31,7 +31,15 @@ from advisor.recommend.candidates import (
     row_notes,
     validate_request,
 )
-from advisor.recommend.fit import Profile, ServeFit, Shortfall, Target, serve_fit, targets
+from advisor.recommend.fit import (
+    Profile,
+    ServeFit,
+    Shortfall,
+    Target,
+    serve_fit,
+    targets,
+    training_estimated,
+)
 from advisor.recommend.ladders import serving_profile
 from advisor.recommend.settings import training_settings
 from advisor.recommend.strategy import FALLBACK, convert_data, plan_strategy
@@ -187,6 +195,12 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
         cand.coverage, cand.notes = lang.part, lang.notes + row_notes(model, catalog, request)
         if serve is not None:
             cand.notes += serve.notes
+        if cand.train is not None and not training_estimated(arch, cand.train.setup):
+            cand.notes += (
+                f"fine-tuning memory not estimated: no activation formula for this"
+                f" {model.architecture.value} architecture yet ({cand.train.method.value} planned)",
+            )
+            cand.train = None
         reason = _training_exclusion(request, cand, data.tokens)
         if reason is not None:
             excluded.append(reason)
