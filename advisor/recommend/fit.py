@@ -299,7 +299,9 @@ def serve_fit(
                 need = consider(setup, cpu_t, f"{step.precision.value} on the CPU")
                 if need <= cpu_t.budget_bytes:
                     speed = (
-                        _cpu_decode(arch, step.precision, context + gen // 2, pol) if gen else None
+                        _cpu_decode(arch, step.precision, context + gen // 2, pol)
+                        if tokens and gen
+                        else None
                     )
                     return ServeFit(
                         step.precision, step.runtime, cpu_t, 0, need, 0, speed, context, gen,
