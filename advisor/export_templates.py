@@ -236,14 +236,14 @@ def load_model(kind, **extra):
     for key in ("hidden_dropout_prob", "dropout", "resid_pdrop", "classifier_dropout"):
         if DROPOUT is not None and not LORA and hasattr(config, key):
             setattr(config, key, DROPOUT)
-    kwargs = {"config": config, "torch_dtype": torch.bfloat16}
+    kwargs = {"config": config, "torch_dtype": getattr(torch, DTYPE)}
     if QUANTIZE_4BIT:
-        # QLoRA: NF4 base with double quantization and bf16 compute (Dettmers et al. 2023).
+        # QLoRA: NF4 base with double quantization and 16-bit compute (Dettmers et al. 2023).
         kwargs["quantization_config"] = transformers.BitsAndBytesConfig(
             load_in_4bit=True,
             bnb_4bit_quant_type="nf4",
             bnb_4bit_use_double_quant=True,
-            bnb_4bit_compute_dtype=torch.bfloat16,
+            bnb_4bit_compute_dtype=getattr(torch, DTYPE),
         )
     model = getattr(transformers, AUTO[kind]).from_pretrained(MODEL, **kwargs)
     if QUANTIZE_4BIT:
@@ -318,6 +318,7 @@ VALIDATION_FRACTION = {s.validation_fraction!r}{_comment(s.reasons.get("validati
 EARLY_STOPPING_PATIENCE = {s.early_stopping_patience!r}{_comment(s.reasons.get("early_stopping"))}
 DROPOUT = {s.dropout!r}{_comment(s.reasons.get("dropout"))}
 QUANTIZE_4BIT = {(plan.approach is Approach.QLORA)!r}
+DTYPE = {"float16" if plan.mixed_precision == "fp16" else "bfloat16"!r}  # fp16 without BF16 (T4, V100)
 FROZEN_FRACTION = {frozen!r}  # share of the pretrained parameters (from the bottom) kept frozen
 AUGMENTATION = {s.augmentation!r}{_comment(s.reasons.get("augmentation"))}
 
