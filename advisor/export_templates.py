@@ -85,6 +85,11 @@ def _settings_block(plan: ExportPlan, s: TrainingSettings) -> str:
     return "\n".join(rows)
 
 
+def _torch_dtype(plan: ExportPlan) -> str:
+    """The torch dtype train.py loads and computes in: the plan's autocast dtype."""
+    return "float16" if plan.mixed_precision == "fp16" else "bfloat16"
+
+
 def _lora_block(plan: ExportPlan, s: TrainingSettings) -> str:
     if s.lora is None:
         return "LORA = None  # no adapter: this approach trains the model's own weights"
@@ -318,7 +323,7 @@ VALIDATION_FRACTION = {s.validation_fraction!r}{_comment(s.reasons.get("validati
 EARLY_STOPPING_PATIENCE = {s.early_stopping_patience!r}{_comment(s.reasons.get("early_stopping"))}
 DROPOUT = {s.dropout!r}{_comment(s.reasons.get("dropout"))}
 QUANTIZE_4BIT = {(plan.approach is Approach.QLORA)!r}
-DTYPE = {"float16" if plan.mixed_precision == "fp16" else "bfloat16"!r}  # fp16 without BF16 (T4, V100)
+DTYPE = {_torch_dtype(plan)!r}  # fp16 on GPUs without BF16 (T4, V100)
 FROZEN_FRACTION = {frozen!r}  # share of the pretrained parameters (from the bottom) kept frozen
 AUGMENTATION = {s.augmentation!r}{_comment(s.reasons.get("augmentation"))}
 
