@@ -265,6 +265,8 @@ def fit_part(
             score *= pol.fallback_method_factor
         if train.host_bytes:
             score *= pol.training_offload_factor
+    elif not planned_first:
+        score *= pol.training_missing_factor  # training planned, but no method fits
     return score
 
 

@@ -63,6 +63,7 @@ class Policy(NamedTuple):
     full_headroom: float
     fallback_method_factor: float
     training_offload_factor: float
+    training_missing_factor: float
     language_claimed: float
     language_unknown: float
     speech_input_translation_families: frozenset[str]
@@ -121,6 +122,7 @@ def parse_policy(data: dict[str, Any]) -> Policy:
             full_headroom=float(fs["full_headroom"]),
             fallback_method_factor=float(fs["fallback_method"]),
             training_offload_factor=float(fs["training_offload"]),
+            training_missing_factor=float(fs["training_missing"]),
             language_claimed=float(langs["claimed"]),
             language_unknown=float(langs["unknown"]),
             translation_unlisted_prior=float(langs["translation_unlisted_prior"]),
