@@ -8,7 +8,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from advisor.estimate.constants import MFU_PREFILL
-from advisor.estimate.modality_speed import asr_real_time_factor, forward_items_per_s, task_speed
+from advisor.estimate.modality_speed import (
+    Speed,
+    asr_real_time_factor,
+    forward_items_per_s,
+    task_speed,
+)
 from advisor.models.task import Task
 
 params = st.integers(min_value=10**6, max_value=10**11)
@@ -36,34 +41,27 @@ def test_a_faster_gpu_transcribes_faster(n: int, r1: float, r2: float, bw: float
     assert slow is not None and fast is not None and fast >= slow > 0
 
 
+def _speed(task: Task, n: int, *, on_cpu: bool) -> Speed:
+    return task_speed(
+        task,
+        params=n,
+        positions=197,
+        encoder_decoder=False,
+        tokens_per_s=None,
+        tensor_tflops=100.0,
+        bandwidth_bytes_per_s=1e12,
+        bytes_per_param=2.0,
+        on_cpu=on_cpu,
+    )
+
+
 @given(params)
 def test_unknown_rates_and_cpus_are_not_estimated(n: int) -> None:
     assert forward_items_per_s(n, 197, None) is None
-    for task in (Task.SPEECH_RECOGNITION, Task.IMAGE_CLASSIFICATION, Task.EMBEDDINGS):
-        speed = task_speed(
-            task,
-            params=n,
-            positions=197,
-            encoder_decoder=False,
-            tokens_per_s=None,
-            tensor_tflops=100.0,
-            bandwidth_bytes_per_s=1e12,
-            bytes_per_param=2.0,
-            on_cpu=True,
-        )
-        assert speed.value is None and "not estimated" in speed.basis
-    for task in (Task.TEXT_TO_SPEECH, Task.IMAGE_GENERATION):
-        speed = task_speed(
-            task,
-            params=n,
-            positions=197,
-            encoder_decoder=False,
-            tokens_per_s=None,
-            tensor_tflops=100.0,
-            bandwidth_bytes_per_s=1e12,
-            bytes_per_param=2.0,
-            on_cpu=False,
-        )
+    cases = [(t, True) for t in (Task.SPEECH_RECOGNITION, Task.IMAGE_CLASSIFICATION)]
+    cases += [(t, False) for t in (Task.TEXT_TO_SPEECH, Task.IMAGE_GENERATION)]
+    for task, on_cpu in cases:
+        speed = _speed(task, n, on_cpu=on_cpu)
         assert speed.value is None and "not estimated" in speed.basis
 
 

@@ -170,31 +170,19 @@ def test_scores_compare_only_on_the_same_test_set(catalog: Catalog) -> None:
 def test_language_specific_evidence_is_preferred(catalog: Catalog) -> None:
     info = catalog.task_info(Task.SPEECH_RECOGNITION)
     base = catalog.get("whisper-small")
+
     # x is better on English audio, y on Swahili audio: a Swahili request prefers y.
-    x = base.model_copy(
-        update={
-            "id": "x",
-            "quality": [
-                QualitySignal(metric="wer", value=3, benchmark="b", source="s", test_set="t"),
-                QualitySignal(
-                    metric="wer", value=30, benchmark="b", source="s", test_set="fleurs",
-                    language="sw",
-                ),
-            ],
-        }
-    )  # fmt: skip
-    y = base.model_copy(
-        update={
-            "id": "y",
-            "quality": [
-                QualitySignal(metric="wer", value=6, benchmark="b", source="s", test_set="t"),
-                QualitySignal(
-                    metric="wer", value=20, benchmark="b", source="s", test_set="fleurs",
-                    language="sw",
-                ),
-            ],
-        }
-    )  # fmt: skip
+    def scored(model_id: str, english: float, swahili: float) -> ModelSpec:
+        signals = [
+            QualitySignal(metric="wer", value=english, benchmark="b", source="s", test_set="t"),
+            QualitySignal(
+                metric="wer", value=swahili, benchmark="b", source="s", test_set="fleurs",
+                language="sw",
+            ),
+        ]  # fmt: skip
+        return base.model_copy(update={"id": model_id, "quality": signals})
+
+    x, y = scored("x", 3, 30), scored("y", 6, 20)
     sw = quality_scores([x, y], info, catalog, policy(), languages=("sw",))
     assert sw["y"].score > sw["x"].score
     en = quality_scores([x, y], info, catalog, policy(), languages=("en",))
