@@ -56,6 +56,8 @@ class Candidate:
     parts: Parts | None = None
     notes: tuple[str, ...] = ()
     """Row notes from filtering and fitting (language coverage, licence caveat, runtime)."""
+    train_unknown: bool = False
+    """Fine-tuning was planned but the estimators cannot size it (no activation formula)."""
 
 
 def gib(n: int) -> str:

@@ -200,7 +200,7 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
                 f"fine-tuning memory not estimated: no activation formula for this"
                 f" {model.architecture.value} architecture yet ({cand.train.method.value} planned)",
             )
-            cand.train = None
+            cand.train, cand.train_unknown = None, True
         reason = _training_exclusion(request, cand, data.tokens)
         if reason is not None:
             excluded.append(reason)
@@ -224,7 +224,7 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
         c.quality = quality[c.model.id]
         c.parts = rank.combine(
             c.quality.score,
-            rank.fit_part(c.serve, c.train, c.planned_first, pol),
+            rank.fit_part(c.serve, c.train, c.planned_first, pol, unknown=c.train_unknown),
             rank.speed_part(c.serve, reference, pol),
             1.0 if c.coverage is None else c.coverage,
             rank.license_part(c.model, pol),

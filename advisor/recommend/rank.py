@@ -245,9 +245,15 @@ def _count_equal(ordered: list[float], value: float, below: int) -> int:
 
 
 def fit_part(
-    serve: ServeFit | None, train: TrainFit | None, planned_first: bool, pol: Policy
+    serve: ServeFit | None,
+    train: TrainFit | None,
+    planned_first: bool,
+    pol: Policy,
+    *,
+    unknown: bool = False,
 ) -> float:
-    """How comfortably the model runs: format kept × placement × headroom × training plan."""
+    """How comfortably the model runs: format kept × placement × headroom × training plan
+    (``unknown``: planned, but its memory cannot be estimated yet)."""
     score = 1.0
     if serve is not None:
         # The shipped checkpoint loses nothing; a conversion keeps its format's share.
@@ -265,6 +271,8 @@ def fit_part(
             score *= pol.fallback_method_factor
         if train.host_bytes:
             score *= pol.training_offload_factor
+    elif unknown:
+        score *= pol.training_unknown_factor  # planned; its memory is not estimated
     elif not planned_first:
         score *= pol.training_missing_factor  # training planned, but no method fits
     return score

@@ -64,6 +64,7 @@ class Policy(NamedTuple):
     fallback_method_factor: float
     training_offload_factor: float
     training_missing_factor: float
+    training_unknown_factor: float
     language_claimed: float
     language_unknown: float
     speech_input_translation_families: frozenset[str]
@@ -123,6 +124,7 @@ def parse_policy(data: dict[str, Any]) -> Policy:
             fallback_method_factor=float(fs["fallback_method"]),
             training_offload_factor=float(fs["training_offload"]),
             training_missing_factor=float(fs["training_missing"]),
+            training_unknown_factor=float(fs["training_unknown"]),
             language_claimed=float(langs["claimed"]),
             language_unknown=float(langs["unknown"]),
             translation_unlisted_prior=float(langs["translation_unlisted_prior"]),

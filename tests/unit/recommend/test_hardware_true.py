@@ -251,7 +251,8 @@ def test_t4_exports_train_in_fp16(catalog: Catalog, tmp_path: object) -> None:
 
     request = Request(task=Task.TEXT_CLASSIFICATION, data=5000, goal=Goal.FINE_TUNE)
     report = recommend(request, PROFILES["t4"], catalog)
-    plan = explain.export_plan(report)
+    trained = next(r for r in report.recommendations if r.fine_tuning is not None)
+    plan = explain.export_plan(report, trained)
     assert plan is not None and plan.mixed_precision == "fp16"
     out = Path(str(tmp_path))
     write_exports(plan, out)
