@@ -140,7 +140,7 @@ def _accelerate_yaml(plan: ExportPlan) -> str:
     else:
         doc["distributed_type"] = "MULTI_GPU"
     doc |= {
-        "mixed_precision": "bf16",
+        "mixed_precision": plan.mixed_precision,
         "machine_rank": 0,
         "num_machines": 1,
         "num_processes": plan.gpus,
@@ -170,7 +170,7 @@ def _ds_config(plan: ExportPlan) -> str:
     # "auto" values are filled in from TrainingArguments by the transformers integration
     # (https://huggingface.co/docs/transformers/deepspeed).
     doc = {
-        "bf16": {"enabled": "auto"},
+        plan.mixed_precision: {"enabled": "auto"},
         "zero_optimization": zero,
         "gradient_accumulation_steps": "auto",
         "gradient_clipping": "auto",

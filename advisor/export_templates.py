@@ -73,12 +73,21 @@ def _settings_block(plan: ExportPlan, s: TrainingSettings) -> str:
         ]
     rows += [
         _line("save_total_limit", 2, "keep disk use bounded"),
-        _line("bf16", True, "16-bit autocast on GPUs that support bf16 (Ampere and later)"),
+        _line(
+            plan.mixed_precision,
+            True,
+            "16-bit autocast: bf16 on GPUs with BF16 math (Ampere and later), else fp16",
+        ),
         _line("gradient_checkpointing", plan.gradient_checkpointing, "from the memory plan"),
         _line("seed", s.seed, "reproducible shuffles and splits"),
         _line("report_to", "none", None),
     ]
     return "\n".join(rows)
+
+
+def _torch_dtype(plan: ExportPlan) -> str:
+    """The torch dtype train.py loads and computes in: the plan's autocast dtype."""
+    return "float16" if plan.mixed_precision == "fp16" else "bfloat16"
 
 
 def _lora_block(plan: ExportPlan, s: TrainingSettings) -> str:
@@ -232,14 +241,14 @@ def load_model(kind, **extra):
     for key in ("hidden_dropout_prob", "dropout", "resid_pdrop", "classifier_dropout"):
         if DROPOUT is not None and not LORA and hasattr(config, key):
             setattr(config, key, DROPOUT)
-    kwargs = {"config": config, "torch_dtype": torch.bfloat16}
+    kwargs = {"config": config, "torch_dtype": getattr(torch, DTYPE)}
     if QUANTIZE_4BIT:
-        # QLoRA: NF4 base with double quantization and bf16 compute (Dettmers et al. 2023).
+        # QLoRA: NF4 base with double quantization and 16-bit compute (Dettmers et al. 2023).
         kwargs["quantization_config"] = transformers.BitsAndBytesConfig(
             load_in_4bit=True,
             bnb_4bit_quant_type="nf4",
             bnb_4bit_use_double_quant=True,
-            bnb_4bit_compute_dtype=torch.bfloat16,
+            bnb_4bit_compute_dtype=getattr(torch, DTYPE),
         )
     model = getattr(transformers, AUTO[kind]).from_pretrained(MODEL, **kwargs)
     if QUANTIZE_4BIT:
@@ -314,6 +323,7 @@ VALIDATION_FRACTION = {s.validation_fraction!r}{_comment(s.reasons.get("validati
 EARLY_STOPPING_PATIENCE = {s.early_stopping_patience!r}{_comment(s.reasons.get("early_stopping"))}
 DROPOUT = {s.dropout!r}{_comment(s.reasons.get("dropout"))}
 QUANTIZE_4BIT = {(plan.approach is Approach.QLORA)!r}
+DTYPE = {_torch_dtype(plan)!r}  # fp16 on GPUs without BF16 (T4, V100)
 FROZEN_FRACTION = {frozen!r}  # share of the pretrained parameters (from the bottom) kept frozen
 AUGMENTATION = {s.augmentation!r}{_comment(s.reasons.get("augmentation"))}
 

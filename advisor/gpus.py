@@ -16,10 +16,10 @@ from __future__ import annotations
 import re
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from advisor.errors import CatalogError, UnknownGpuError
-from advisor.models.hardware import GpuSpec
+from advisor.models.hardware import GpuInfo, GpuSpec
 from advisor.paths import catalog_dir
 
 GPUS_FILE = "gpus.toml"
@@ -114,20 +114,174 @@ def _check_unique(specs: list[GpuSpec], origin: str) -> None:
                 )
 
 
+class GpuArchitecture(NamedTuple):
+    """What one accelerator architecture can run (gpus.toml ``[[architectures]]``).
+
+    A capability is ``None`` when the sources do not settle it; plans never rely on one.
+    """
+
+    vendor: str
+    name: str
+    gpu_architectures: tuple[str, ...]
+    compute_capability_min: str | None
+    compute_capability_max: str | None
+    bf16: bool | None
+    fp8: bool | None
+    fp4: bool | None
+    mxfp4: bool | None
+    int8: bool | None
+    awq: bool | None
+    gptq: bool | None
+    flash_attention: bool | None
+    source: str
+    notes: str | None = None
+
+
+_ARCH_FLAGS = ("bf16", "fp8", "fp4", "mxfp4", "int8", "awq", "gptq", "flash_attention")
+_ARCH_KEYS = frozenset(
+    {"vendor", "name", "gpu_architectures", "compute_capability_min", "compute_capability_max"}
+    | set(_ARCH_FLAGS)
+    | {"source", "notes"}
+)
+_VENDORS = frozenset({"nvidia", "amd", "apple", "intel", "other"})
+
+
+def _cc(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    major, _, minor = text.partition(".")
+    return int(major), int(minor or 0)
+
+
+def parse_architectures(
+    data: dict[str, Any], origin: str = GPUS_FILE
+) -> tuple[GpuArchitecture, ...]:
+    """The ``[[architectures]]`` tables of a parsed gpus.toml, checked: known keys only, a
+    vendor, a name, a source, booleans for the capabilities, a valid compute-capability range,
+    and no architecture name claimed by two tables. Raises CatalogError (one line)."""
+    out: list[GpuArchitecture] = []
+    owner: dict[str, str] = {}
+    for position, entry in enumerate(data.get("architectures") or [], start=1):
+        label = entry.get("name", f"entry {position}") if isinstance(entry, dict) else position
+        where = f"{origin}: architecture {label!r}"
+        if not isinstance(entry, dict):
+            raise CatalogError(f"{where}: not a table")
+        unknown = set(entry) - _ARCH_KEYS
+        if unknown:
+            raise CatalogError(f"{where}: unknown key {sorted(unknown)[0]!r}")
+        for key in ("vendor", "name", "source"):
+            if not isinstance(entry.get(key), str) or not entry[key]:
+                raise CatalogError(f"{where}: {key} is required")
+        if entry["vendor"] not in _VENDORS:
+            raise CatalogError(f"{where}: vendor must be one of {', '.join(sorted(_VENDORS))}")
+        for flag in _ARCH_FLAGS:
+            if flag in entry and not isinstance(entry[flag], bool):
+                raise CatalogError(
+                    f"{where}: {flag} must be true or false (leave it out if unknown)"
+                )
+        names = entry.get("gpu_architectures") or [entry["name"]]
+        if not all(isinstance(n, str) and n for n in names):
+            raise CatalogError(f"{where}: gpu_architectures must be names")
+        try:
+            lo, hi = (
+                _cc(entry.get("compute_capability_min")),
+                _cc(entry.get("compute_capability_max")),
+            )
+        except ValueError:
+            raise CatalogError(f"{where}: compute capability must read like '8.9'") from None
+        if lo is not None and hi is not None and lo > hi:
+            raise CatalogError(f"{where}: compute_capability_min is above compute_capability_max")
+        for n in names:
+            other = owner.setdefault(n, str(entry["name"]))
+            if other != entry["name"]:
+                raise CatalogError(f"{origin}: {n!r} is claimed by {other!r} and {entry['name']!r}")
+        out.append(
+            GpuArchitecture(
+                vendor=entry["vendor"],
+                name=entry["name"],
+                gpu_architectures=tuple(names),
+                compute_capability_min=entry.get("compute_capability_min"),
+                compute_capability_max=entry.get("compute_capability_max"),
+                source=entry["source"],
+                notes=entry.get("notes"),
+                **{flag: entry.get(flag) for flag in _ARCH_FLAGS},
+            )
+        )
+    return tuple(out)
+
+
+class GpuFile(NamedTuple):
+    """What gpus.toml holds: the accelerators and the architecture capability tables."""
+
+    gpus: tuple[GpuSpec, ...]
+    architectures: tuple[GpuArchitecture, ...]
+
+
+def _load_both(path: Path) -> GpuFile:
+    origin = str(path)
+    data = _toml(_read(path), origin)
+    return GpuFile(_validate(data, origin), parse_architectures(data, origin))
+
+
 @cache
+def load_gpu_file() -> GpuFile:
+    """The shipped gpus.toml, checked (read once per process; a warm start reads the cache)."""
+    from advisor.tomlcache import cached_toml
+
+    path = catalog_dir() / GPUS_FILE
+    # Parsed and validated on a cache miss only: a warm start reads the records themselves.
+    return cached_toml(path, lambda: _load_both(path), GpuFile)
+
+
 def load_gpus() -> tuple[GpuSpec, ...]:
     """Every accelerator in the shipped catalog, in file order (read once, then cached).
 
     Raises CatalogError (one line) when the file is missing, unreadable or malformed.
     """
-    from advisor.tomlcache import cached_toml
+    return load_gpu_file().gpus
 
-    path = catalog_dir() / GPUS_FILE
-    origin = str(path)
-    # Parsed and validated on a cache miss only: a warm start reads the records themselves.
-    return cached_toml(
-        path, lambda: _validate(_toml(_read(path), origin), origin), tuple[GpuSpec, ...]
-    )
+
+def load_architectures() -> tuple[GpuArchitecture, ...]:
+    """Every ``[[architectures]]`` table of the shipped gpus.toml, in file order."""
+    return load_gpu_file().architectures
+
+
+@lru_cache(maxsize=256)
+def _arch_for(
+    vendor: str, spec_id: str | None, cc: str | None, name: str
+) -> GpuArchitecture | None:
+    archs = load_architectures()
+    if spec_id is not None:
+        spec = next((g for g in load_gpus() if g.id == spec_id), None)
+        if spec is not None and spec.architecture is not None:
+            hit = next((a for a in archs if spec.architecture in a.gpu_architectures), None)
+            if hit is not None:
+                return hit
+            cc = cc or spec.compute_capability
+    if vendor == "nvidia" and cc is not None:
+        try:
+            value = _cc(cc)
+        except ValueError:
+            value = None
+        for a in archs:
+            lo, hi = _cc(a.compute_capability_min), _cc(a.compute_capability_max)
+            if value is not None and lo is not None and hi is not None and lo <= value <= hi:
+                return a
+    if vendor == "apple":
+        chip = re.search(r"\bM(\d+)\b", name)
+        if chip is not None:
+            wanted = f"Apple GPU (M{chip.group(1)})"
+            return next((a for a in archs if wanted in a.gpu_architectures), None)
+    return None
+
+
+def architecture_of(gpu: GpuInfo | GpuSpec) -> GpuArchitecture | None:
+    """The architecture table of a detected or catalog GPU: through its catalog entry, else
+    (NVIDIA) its compute capability, else (Apple) the chip generation in its name; None when
+    none is known (then plans assume only 16-bit floats)."""
+    if isinstance(gpu, GpuSpec):
+        return _arch_for(gpu.vendor.value, gpu.id, gpu.compute_capability, gpu.name)
+    return _arch_for(gpu.vendor.value, gpu.spec_id, gpu.compute_capability, gpu.name)
 
 
 def _read(path: Path) -> str:

@@ -15,10 +15,11 @@ on every start costs more than the rest of the read). pydantic is never imported
 
 Nothing here can run code named by the data: the only classes built are those the annotations
 name, and the data only supplies field values. The annotations understood are the ones records
-use: ``X``, ``X | None``, ``list[X]``, ``tuple[X, ...]``, ``dict[K, X]`` (keys text or enums
-of text), ``Literal[...]``, ``Any`` (plain JSON kept as it is), scalars, ``date``, enums,
-``Frozen`` records and ``NamedTuple`` classes. Any other annotation makes ``decoder`` raise
-``TypeError``, so a record that cannot be read back is simply not cached.
+use: ``X``, ``X | None``, ``list[X]``, ``tuple[X, ...]``, ``tuple[X, Y]``, ``frozenset[X]``,
+``dict[K, X]`` (keys text or enums of text), ``Literal[...]``, ``Any`` (plain JSON kept as it
+is), scalars, ``date``, enums, ``Frozen`` records and ``NamedTuple`` classes. Any other
+annotation makes ``decoder`` raise ``TypeError``, so a record that cannot be read back is simply
+not cached.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ def _json_default(value: Any) -> Any:
         return value.value
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, frozenset):  # in a stable order, so equal sets write equal caches
+        return sorted(value, key=repr)
     raise TypeError(f"{type(value).__name__} has no JSON form here")
 
 
@@ -89,8 +92,12 @@ def _from_type(kind: Any) -> Decode:
     origin, args = get_origin(kind), get_args(kind)
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
         return _sequence(decoder(args[0]), tuple)
+    if origin is tuple and args and Ellipsis not in args:
+        return _fixed_tuple([decoder(a) for a in args])
     if origin is list and len(args) == 1:
         return _sequence(decoder(args[0]), list)
+    if origin is frozenset and len(args) == 1:
+        return _sequence(decoder(args[0]), frozenset)
     if origin is dict and len(args) == 2:
         return _mapping(decoder(args[0]), decoder(args[1]))
     if origin is Literal:
@@ -196,6 +203,17 @@ def _sequence(item: Decode, container: type) -> Decode:
         if type(value) is not list:
             raise ShapeError("expected an array")
         return container([v if type(v) in passes else item(v) for v in value])
+
+    return convert
+
+
+def _fixed_tuple(items: list[Decode]) -> Decode:
+    """``tuple[X, Y]``: an array of exactly that many values, each read as its own kind."""
+
+    def convert(value: Any) -> Any:
+        if type(value) is not list or len(value) != len(items):
+            raise ShapeError(f"expected an array of {len(items)} values")
+        return tuple(item(v) for item, v in zip(items, value, strict=True))
 
     return convert
 
@@ -333,6 +351,10 @@ def _term(tokens: list[str], at: int, namespace: dict[str, Any]) -> tuple[Decode
             return _sequence(args[0], list), at
         if name == "tuple" and len(args) == 2 and args[0] is not None and args[1] is None:
             return _sequence(args[0], tuple), at
+        if name == "tuple" and args and all(a is not None for a in args):
+            return _fixed_tuple([a for a in args if a is not None]), at
+        if name == "frozenset" and len(args) == 1 and args[0] is not None:
+            return _sequence(args[0], frozenset), at
         if name == "dict" and len(args) == 2 and args[0] is not None and args[1] is not None:
             return _mapping(args[0], args[1]), at
         raise TypeError(f"cannot read {name}[...] in {tokens}")

@@ -68,6 +68,10 @@ GGUF_MIXES: dict[str, tuple[str, str, float]] = {
     "iq4_nl": ("iq4_nl", "iq4_nl", 0.0),
 }
 
+MXFP4_BITS = 4 + 8 / 32
+"""MXFP4: 32 FP4 (E2M1) elements share one 8-bit E8M0 scale (OCP Microscaling Formats (MX)
+Specification v1.0, 2023, section 5): 4.25 bits per weight."""
+
 FLOAT_BYTES: dict[Precision, float] = {
     Precision.FP32: 4.0,
     Precision.BF16: 2.0,
@@ -172,7 +176,14 @@ def linear_bits(precision: Precision, *, double_quant: bool = True) -> float:
         return 4 + (absmax if dq else 32 / BNB_4BIT_BLOCK)
     if precision in (Precision.GPTQ_INT4, Precision.AWQ_INT4):
         return 4 + (16 + 4) / GPTQ_GROUP_SIZE  # fp16 scale + packed 4-bit zero per group
+    if precision is Precision.MXFP4:
+        return MXFP4_BITS
     return gguf_bits(precision)[0]
+
+
+def _expert_params(arch: ModelArch) -> int:
+    """Weights of the MoE expert linears (``kind == "expert"`` modules); 0 when not listed."""
+    return sum(m.count * m.in_features * m.out_features for m in arch.modules if m.kind == "expert")
 
 
 def weights_bytes(arch: ModelArch, precision: Precision, *, double_quant: bool = True) -> int:
@@ -181,6 +192,11 @@ def weights_bytes(arch: ModelArch, precision: Precision, *, double_quant: bool =
     split = split_params(arch)
     if precision in FLOAT_BYTES:
         return round(split.total * FLOAT_BYTES[precision])
+    if precision is Precision.MXFP4:
+        # gpt-oss quantises only the expert weights; attention, router, embeddings, head and
+        # norms ship in bf16 (its config's quantization_config modules_to_not_convert).
+        experts = _expert_params(arch) or split.linear
+        return round(experts * MXFP4_BITS / 8 + (split.total - experts) * 2)
     linear = split.linear * linear_bits(precision, double_quant=double_quant) / 8
     if precision.is_gguf:
         base = gguf_bits(precision)[1]

@@ -219,6 +219,13 @@ class LicenseInfo(Frozen):
     name: str
     commercial: bool = Field(description="Commercial use is allowed at all.")
     conditions: str | None = Field(default=None, description="Strings attached.")
+    caveat: str | None = Field(
+        default=None,
+        description=(
+            "Commercial use is allowed with an obligation a business must plan for (network"
+            " copyleft, a revenue or user cap); shown on every row that recommends it."
+        ),
+    )
     source: str
 
 
@@ -247,6 +254,14 @@ class TaskInfo(Frozen):
     data_unit: DataUnit = Field(description="What the user's --data counts.")
     metrics: list[str] = Field(
         min_length=1, description="Ranking metric ids, most preferred first."
+    )
+    primary_test_sets: list[str] = Field(
+        default_factory=list,
+        description=(
+            "The canonical test sets of the task's primary metric (its first metric): scores"
+            " on them count fully in ranking; any other score only against models scored on"
+            " the same test set."
+        ),
     )
     families: list[str] = Field(default_factory=list, description="Model families serving it.")
     knowledge_heavy: bool = Field(

@@ -67,6 +67,9 @@ class Precision(StrEnum):
     INT4 = "int4"
     GPTQ_INT4 = "gptq-int4"
     AWQ_INT4 = "awq-int4"
+    MXFP4 = "mxfp4"
+    """OCP Microscaling FP4 (E2M1, one E8M0 scale per 32 weights) on the MoE experts, the rest
+    16-bit: how gpt-oss ships (served by vLLM, or llama.cpp's MXFP4 GGUF type)."""
     GGUF_Q2_K = "gguf-q2_k"
     GGUF_Q3_K_S = "gguf-q3_k_s"
     GGUF_Q3_K_M = "gguf-q3_k_m"

@@ -174,6 +174,10 @@ class ExportPlan(Frozen):
     settings: TrainingSettings | None = Field(default=None, description="None: nothing trains.")
     runtime: Runtime = Runtime.TRANSFORMERS
     precision: Precision = Precision.BF16
+    mixed_precision: Literal["bf16", "fp16"] = Field(
+        default="bf16",
+        description="Training autocast dtype: fp16 on GPUs without BF16 (T4, V100).",
+    )
     tensor_parallel: int = Field(default=1, ge=1, description="Serving: GPUs per replica.")
     gpus: int = Field(default=1, ge=1, description="Training: GPUs in the plan.")
     engine: Engine | None = Field(default=None, description="Multi-GPU training engine.")

@@ -62,6 +62,12 @@ class Quality(Frozen):
     benchmark: str | None = None
     source: str | None = None
     score: float = Field(description="0..1 quality part of the ranking score.")
+    scored: bool = Field(
+        default=False,
+        description="A score comparable with the other candidates backs it; false: 'unscored',"
+        " ranked by the stated prior in basis.",
+    )
+    basis: str | None = Field(default=None, description="What the quality part rests on.")
 
 
 class ScoreParts(Frozen):
@@ -93,6 +99,25 @@ class Inference(Frozen):
     context_tokens: int
     breakdown: MemoryBreakdown
     command: str = Field(description="A command that starts serving it.")
+    engine: str | None = Field(
+        default=None,
+        description=(
+            "The library that serves it: vllm, llama.cpp, transformers, diffusers,"
+            " faster-whisper, nemo, sentence-transformers, ultralytics, kokoro, parler-tts."
+        ),
+    )
+    native_format: bool = Field(
+        default=False, description="The precision is the checkpoint as shipped (MXFP4, FP8, AWQ)."
+    )
+    speed_value: float | None = Field(
+        default=None, description="Serving speed in speed_unit; null when not estimated."
+    )
+    speed_unit: str | None = Field(
+        default=None,
+        description="tokens/s (text), x real-time (speech), images/s (vision), sequences/s"
+        " (encoders), s/image (image generation).",
+    )
+    speed_basis: str | None = Field(default=None, description="How the speed was estimated.")
 
 
 class MethodFit(Frozen):

@@ -9,6 +9,7 @@ nothing disappears silently.
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from advisor.catalog.store import Catalog
@@ -16,6 +17,7 @@ from advisor.errors import InvalidValueError, UnknownLanguageError
 from advisor.models.catalog import ModelSpec
 from advisor.models.request import Request
 from advisor.models.task import Task
+from advisor.recommend.weights import Policy, policy
 
 TEXT_TASKS = frozenset(
     {
@@ -101,46 +103,144 @@ def _license_drop(model: ModelSpec, request: Request) -> str | None:
     return None
 
 
-def _language_drop(model: ModelSpec, request: Request, catalog: Catalog) -> str | None:
-    if request.task is Task.TRANSLATION and Task.SPEECH_RECOGNITION in model.tasks:
+_OPUS_PAIR = re.compile(r"opus-mt-([a-z]{2,3})-([a-z]{2,3})$")
+"""Helsinki-NLP's Marian models name their single direction: ``opus-mt-de-en`` is de→en
+(Tiedemann & Thottingal 2020, "OPUS-MT", EAMT; one model per source-target pair)."""
+
+
+def translation_directions(model: ModelSpec) -> tuple[str, ...] | None:
+    """The 'src-tgt' pairs a directional translation model translates (None: any direction
+    among its languages). The record's ``translation_directions`` first, else the direction an
+    ``opus-mt-src-tgt`` repo name states."""
+    if model.translation_directions:
+        return tuple(model.translation_directions)
+    found = _OPUS_PAIR.search(model.hf_repo.lower())
+    if found is not None:
+        return (f"{found.group(1)}-{found.group(2)}",)
+    return None
+
+
+def _speech_only_translator(model: ModelSpec, pol: Policy) -> bool:
+    """Speech-input translators (Whisper's task=translate, Canary's AST) that list the
+    translation task but take no text in; families in ranking.toml [languages]."""
+    return model.family in pol.speech_input_translation_families
+
+
+def coverage_state(model: ModelSpec, code: str, catalog: Catalog) -> str:
+    """``listed``, ``claimed``, ``unknown`` or ``missing`` for one language code."""
+    if model.languages and catalog.serves_language(model, code):
+        return "listed"
+    if model.languages_claimed is not None:
+        return "claimed"
+    if model.languages is None:
+        return "unknown"
+    return "missing"
+
+
+def _direction_drop(model: ModelSpec, request: Request, catalog: Catalog) -> str | None:
+    if request.source_lang is None or request.target_lang is None:
+        return None
+    pairs = translation_directions(model)
+    if pairs is None:
+        return None
+    src = catalog.language_variants(request.source_lang)
+    tgt = catalog.language_variants(request.target_lang)
+    for pair in pairs:
+        a, _, b = pair.partition("-")
+        if a in src and b in tgt:
+            return None
+    shown = ", ".join(p.replace("-", "→") for p in pairs)
+    return f"translates only {shown}, not {request.source_lang}→{request.target_lang}"
+
+
+def _language_drop(model: ModelSpec, request: Request, catalog: Catalog, pol: Policy) -> str | None:
+    if request.task is Task.TRANSLATION and _speech_only_translator(model, pol):
         # Whisper's "translate" task turns speech in any language into English text
         # (Radford et al. 2022, arXiv 2212.04356 §2.3); it does not translate text.
-        return "translates speech into English, not text"
+        return "translates speech, not text"
+    if request.task is Task.TRANSLATION:
+        reason = _direction_drop(model, request, catalog)
+        if reason is not None:
+            return reason
     wanted = request.wanted_languages
     if not wanted:
         return None
-    if model.languages is None:
-        return "the catalog does not state its languages"
-    missing = [code for code in wanted if not catalog.serves_language(model, code)]
+    states = [coverage_state(model, code, catalog) for code in wanted]
+    missing = [code for code, st in zip(wanted, states, strict=True) if st == "missing"]
     if request.task is Task.TRANSLATION and missing:
         pair = f"{request.source_lang}→{request.target_lang}"
+        n = len(model.languages or ())
         return (
-            f"does not cover {', '.join(missing)} (pair {pair}; it covers"
-            f" {len(model.languages)} language{'s' if len(model.languages) != 1 else ''})"
+            f"does not cover {', '.join(missing)} (pair {pair}; it lists"
+            f" {n} language{'s' if n != 1 else ''})"
         )
     if len(missing) == len(wanted):
         return f"covers none of {', '.join(wanted)}"
     return None
 
 
-def language_coverage(model: ModelSpec, request: Request, catalog: Catalog) -> float | None:
-    """Share of the requested languages the model covers (None: nothing asked, or unknown)."""
+class LanguageFit(NamedTuple):
+    """The language part of a kept model's score (0..1), and what the row should say."""
+
+    part: float | None
+    """None when no language was asked."""
+    notes: tuple[str, ...]
+
+
+def language_fit(model: ModelSpec, request: Request, catalog: Catalog) -> LanguageFit:
+    """Score the requested languages a kept model covers: listed counts 1, claimed in bulk
+    ``[languages] claimed``, unknown ``[languages] unknown``, missing 0 (ranking.toml); the
+    notes say which languages rest on a bulk claim or on nothing."""
     wanted = request.wanted_languages
-    if not wanted or model.languages is None:
-        return None
-    return sum(catalog.serves_language(model, c) for c in wanted) / len(wanted)
+    if not wanted:
+        return LanguageFit(None, ())
+    pol = policy()
+    value = {"listed": 1.0, "claimed": pol.language_claimed, "unknown": pol.language_unknown}
+    states = [coverage_state(model, code, catalog) for code in wanted]
+    part = sum(value.get(st, 0.0) for st in states) / len(wanted)
+    notes: list[str] = []
+    claimed = [c for c, st in zip(wanted, states, strict=True) if st == "claimed"]
+    unknown = [c for c, st in zip(wanted, states, strict=True) if st == "unknown"]
+    missing = [c for c, st in zip(wanted, states, strict=True) if st == "missing"]
+    if claimed:
+        notes.append(
+            f"{', '.join(claimed)}: the card claims {model.languages_claimed} languages"
+            " without naming it; ranked a little lower than a listed language"
+        )
+    if unknown:
+        notes.append(
+            f"{', '.join(unknown)}: coverage not stated in the catalog; ranked lower, not excluded"
+        )
+    if missing:
+        notes.append(f"does not list {', '.join(missing)}")
+    return LanguageFit(part, tuple(notes))
+
+
+def language_coverage(model: ModelSpec, request: Request, catalog: Catalog) -> float | None:
+    """The language part of the score (None: no language asked); see ``language_fit``."""
+    return language_fit(model, request, catalog).part
+
+
+def row_notes(model: ModelSpec, catalog: Catalog, request: Request) -> tuple[str, ...]:
+    """Notes every row of this model carries whatever it ranks: the licence's caveat
+    (licenses.toml ``caveat``: copyleft, share-alike, revenue cap)."""
+    lic = catalog.licence(model.license)
+    if lic is None or lic.caveat is None:
+        return ()
+    return (f"licence {model.license}: {lic.caveat}",)
 
 
 def filter_models(request: Request, catalog: Catalog) -> tuple[list[ModelSpec], list[Drop]]:
     """The task's models the request allows, and the others with reasons (catalog order)."""
     kept: list[ModelSpec] = []
     drops: list[Drop] = []
+    pol = policy()
     for model in catalog.for_task(request.task):
         reason = _license_drop(model, request)
         if reason is not None:
             drops.append(Drop(model, "license", reason))
             continue
-        reason = _language_drop(model, request, catalog)
+        reason = _language_drop(model, request, catalog, pol)
         if reason is not None:
             drops.append(Drop(model, "language", reason))
             continue

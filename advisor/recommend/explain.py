@@ -30,7 +30,9 @@ from advisor.models.report import (
 )
 from advisor.models.task import Task
 from advisor.recommend.fit import ServeFit, Shortfall
+from advisor.recommend.ladders import serve_speed
 from advisor.recommend.rank import Parts, QualityScore
+from advisor.recommend.runtimes import engine
 from advisor.recommend.train_fit import TrainFit
 from advisor.units import format_bytes, format_hours
 
@@ -52,6 +54,10 @@ class Candidate:
     max_batch: int = 1
     quality: QualityScore | None = None
     parts: Parts | None = None
+    notes: tuple[str, ...] = ()
+    """Row notes from filtering and fitting (language coverage, licence caveat, runtime)."""
+    train_unknown: bool = False
+    """Fine-tuning was planned but the estimators cannot size it (no activation formula)."""
 
 
 def gib(n: int) -> str:
@@ -70,32 +76,10 @@ def shortfall_text(miss: Shortfall) -> str:
 
 
 def serve_command(model: ModelSpec, serve: ServeFit, task: Task) -> str:
-    """A command that starts serving the model as planned."""
-    repo = model.hf_repo
-    if serve.runtime is Runtime.VLLM:
-        parts = [f"vllm serve {repo}", f"--max-model-len {serve.context + serve.gen_tokens}"]
-        if serve.gpus > 1:
-            parts.append(f"--tensor-parallel-size {serve.gpus}")
-        quant = {"fp8": "fp8", "awq-int4": "awq", "int8": None}.get(serve.precision.value)
-        if quant:
-            parts.append(f"--quantization {quant}")
-        if serve.precision.value == "int8":
-            return " ".join(parts) + "  # load an INT8 (W8A8) checkpoint of this model"
-        if serve.precision.value == "awq-int4":
-            return " ".join(parts) + "  # use an AWQ checkpoint of this model"
-        return " ".join(parts)
-    if serve.runtime is Runtime.LLAMA_CPP:
-        quant = serve.precision.value.removeprefix("gguf-").upper()
-        name = model.hf_repo.split("/")[-1]
-        cmd = f"llama-server -m {name}-{quant}.gguf -c {serve.context + serve.gen_tokens}"
-        if serve.offload_bytes:
-            cmd += " --n-gpu-layers <as many as fit>"
-        elif serve.gpus:
-            cmd += " --n-gpu-layers 999"
-        return cmd + "  # GGUF from convert_hf_to_gguf.py + llama-quantize"
-    return (
-        f"python -c \"from transformers import pipeline; pipeline('{task.value}', model='{repo}')\""
-    )
+    """A command that starts serving the model as planned (``advisor.recommend.runtimes``)."""
+    from advisor.recommend.runtimes import serve_command as command
+
+    return command(model, serve, task)
 
 
 def inference(model: ModelSpec, c: Candidate, task: Task) -> Inference | None:
@@ -105,6 +89,7 @@ def inference(model: ModelSpec, c: Candidate, task: Task) -> Inference | None:
         return None
     est = estimate(c.arch, serve.setup, gpu=serve.target.gpu, model_id=model.id)
     memory = est.memory.total_bytes if not serve.offload_bytes else serve.memory_bytes
+    speed = serve_speed(c.arch, serve, task)
     fits = memory <= serve.target.budget_bytes
     return Inference(
         precision=serve.precision,
@@ -122,6 +107,11 @@ def inference(model: ModelSpec, c: Candidate, task: Task) -> Inference | None:
         context_tokens=serve.context,
         breakdown=est.memory.breakdown,
         command=serve_command(model, serve, task),
+        engine=engine(model, task, serve),
+        native_format=serve.native,
+        speed_value=speed.value,
+        speed_unit=speed.unit,
+        speed_basis=speed.basis,
     )
 
 
@@ -212,7 +202,7 @@ def reasons(c: Candidate, inf: Inference | None, ft: FineTuning | None) -> list[
             f" {q.score:.2f})"
         )
     else:
-        out.append("no published score for this task in the catalog; quality from model size")
+        out.append(q.basis if q is not None and q.basis else "unscored: quality from model size")
     if inf is not None:
         where = (
             "the CPU"
@@ -249,8 +239,7 @@ def reasons(c: Candidate, inf: Inference | None, ft: FineTuning | None) -> list[
         for m in ft.methods_tried:
             if not m.fits:
                 out.append(f"{m.method.value} does not fit: {m.detail}")
-    if c.coverage is not None and c.coverage < 1:
-        out.append(f"covers {c.coverage:.0%} of the requested languages")
+    out.extend(c.notes)
     if c.model.commercial_use is False:
         out.append(f"licence {c.model.license} does not allow commercial use")
     return out
@@ -284,6 +273,8 @@ def recommendation(
             benchmark=q.signal.benchmark if q.signal else None,
             source=q.signal.source if q.signal else None,
             score=round(q.score, 4),
+            scored=q.scored,
+            basis=q.basis or None,
         ),
         inference=inf,
         fine_tuning=ft,
@@ -331,6 +322,7 @@ def export_plan(report: Report, rec: Recommendation | None = None) -> ExportPlan
         settings=settings,
         runtime=inf.runtime if inf else Runtime.TRANSFORMERS,
         precision=inf.precision if inf else Precision.BF16,
+        mixed_precision="fp16" if ft is not None and ft.precision is Precision.FP16 else "bf16",
         tensor_parallel=max(inf.tensor_parallel, 1) if inf else 1,
         gpus=ft.devices if ft else 1,
         engine=engine,

@@ -27,10 +27,20 @@ from advisor.recommend import explain, rank
 from advisor.recommend.candidates import (
     filter_models,
     is_task_model,
-    language_coverage,
+    language_fit,
+    row_notes,
     validate_request,
 )
-from advisor.recommend.fit import ServeFit, Shortfall, Target, serve_fit, targets
+from advisor.recommend.fit import (
+    Profile,
+    ServeFit,
+    Shortfall,
+    Target,
+    serve_fit,
+    targets,
+    training_estimated,
+)
+from advisor.recommend.ladders import serving_profile
 from advisor.recommend.settings import training_settings
 from advisor.recommend.strategy import FALLBACK, convert_data, plan_strategy
 from advisor.recommend.train_fit import TrainFit, grow_batch, train_fit
@@ -128,7 +138,7 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
     excluded: list[Excluded] = [explain.excluded(d.model.id, d.kind, d.reason) for d in drops]
     context = request.context or pol.serving_context
     has_gpu = gpu_t is not None
-    serve_cache: dict[tuple[int, int], ServeFit | Shortfall] = {}
+    serve_cache: dict[tuple[int, int, Profile], ServeFit | Shortfall] = {}
     train_cache: dict[
         tuple[int, tuple[Method, ...], int, int],
         tuple[TrainFit | None, list[tuple[Method, Shortfall]]],
@@ -143,9 +153,10 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
             )
             continue
         ctx = min(context, model.context_length) if model.context_length else context
-        key = (id(arch), ctx)
+        profile = serving_profile(model, request.task)
+        key = (id(arch), ctx, profile)
         if key not in serve_cache:
-            serve_cache[key] = serve_fit(arch, gpu_t, cpu_t, ctx, pol)
+            serve_cache[key] = serve_fit(arch, gpu_t, cpu_t, ctx, pol, profile)
         served = serve_cache[key]
         serve = served if isinstance(served, ServeFit) else None
         miss = served if isinstance(served, Shortfall) else None
@@ -180,7 +191,16 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
             request, model, arch, info, data, seq, gpu_t, cpu_t, pol, has_gpu, train_cache
         )
         cand.serve, cand.serve_miss = serve, miss
-        cand.coverage = language_coverage(model, request, catalog)
+        lang = language_fit(model, request, catalog)
+        cand.coverage, cand.notes = lang.part, lang.notes + row_notes(model, catalog, request)
+        if serve is not None:
+            cand.notes += serve.notes
+        if cand.train is not None and not training_estimated(arch, cand.train.setup):
+            cand.notes += (
+                f"fine-tuning memory not estimated: no activation formula for this"
+                f" {model.architecture.value} architecture yet ({cand.train.method.value} planned)",
+            )
+            cand.train, cand.train_unknown = None, True
         reason = _training_exclusion(request, cand, data.tokens)
         if reason is not None:
             excluded.append(reason)
@@ -190,13 +210,21 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
                 continue
         candidates.append(cand)
 
-    quality = rank.quality_scores([c.model for c in candidates], info, catalog, pol)
+    pair = f"{request.source_lang}-{request.target_lang}" if request.source_lang else None
+    quality = rank.quality_scores(
+        [c.model for c in candidates],
+        info,
+        catalog,
+        pol,
+        languages=request.wanted_languages,
+        pair=pair,
+    )
     reference = request.min_tokens_per_s or pol.reference_tokens_per_s
     for c in candidates:
         c.quality = quality[c.model.id]
         c.parts = rank.combine(
             c.quality.score,
-            rank.fit_part(c.serve, c.train, c.planned_first, pol),
+            rank.fit_part(c.serve, c.train, c.planned_first, pol, unknown=c.train_unknown),
             rank.speed_part(c.serve, reference, pol),
             1.0 if c.coverage is None else c.coverage,
             rank.license_part(c.model, pol),

@@ -24,6 +24,10 @@ class QualityScore(NamedTuple):
     score: float
     signal: QualitySignal | None
     metric: str | None
+    scored: bool = False
+    """A comparable published score backs it (False: ranked by the stated prior)."""
+    basis: str = ""
+    """What the quality part rests on, in words."""
 
 
 class Parts(NamedTuple):
@@ -46,20 +50,62 @@ def size_prior(model: ModelSpec, pol: Policy) -> float:
     return min(1.0, max(0.0, (math.log10(params) - lo) / (hi - lo)))
 
 
-def quality_scores(
-    models: Sequence[ModelSpec], info: TaskInfo | None, catalog: Catalog, pol: Policy
-) -> dict[str, QualityScore]:
-    """Quality of each model: the mean percentile of its published scores among the candidates
-    that report the same task metric (ties share the percentile), blended with the size prior
-    (``signal_share``); without a comparable score, the discounted size prior.
+class _Evidence(NamedTuple):
+    metric: str
+    test_set: str
+    language: str
+    weight: float
 
-    Scores are compared within a group: the metric, and for ``per_benchmark`` metrics (BLEU,
-    WER, ...) also the benchmark text, since a BLEU on Tatoeba says nothing against a BLEU on
-    newstest. A model alone in its group sits at the middle (0.5), except in a per-benchmark
-    group: a BLEU on a test set nobody else reports is no evidence at all, and is ignored.
+
+def test_set_of(signal: QualitySignal, per_benchmark: bool, pol: Policy) -> str:
+    """The test set a score was measured on: its ``test_set``, else one recognised in its
+    benchmark text (ranking.toml [quality.test_set_patterns]), else the benchmark text itself
+    for test-set dependent metrics, else "" (the metric is its own test set, e.g. MMLU)."""
+    if signal.test_set:
+        return signal.test_set
+    text = " ".join(signal.benchmark.lower().split())
+    for pattern, test_set in pol.test_set_patterns:
+        if pattern in text:
+            return test_set
+    return text if per_benchmark else ""
+
+
+def _language_ok(lang: str, wanted: tuple[str, ...], pair: str | None) -> bool:
+    if not lang or not wanted:
+        return True
+    if "-" in lang:  # a direction: only the requested one counts
+        return pair is not None and lang == pair
+    return lang in wanted
+
+
+def quality_scores(
+    models: Sequence[ModelSpec],
+    info: TaskInfo | None,
+    catalog: Catalog,
+    pol: Policy,
+    *,
+    languages: tuple[str, ...] = (),
+    pair: str | None = None,
+) -> dict[str, QualityScore]:
+    """Quality of each model in 0..1, comparable across the candidates.
+
+    Scores are compared only within one evidence group: the same metric on the same test set
+    (``test_set_of``) in the same language. A model's signal part is the weighted mean of its
+    percentiles in the groups it shares with at least one other candidate (ties share the
+    percentile; the metric's direction decides which way is better). Groups on the task's
+    primary test sets weigh 1, others ``secondary_weight``; when languages are asked, a score
+    in another language is ignored (an English LibriSpeech WER does not rank Swahili ASR) and
+    one in a requested language weighs double. Scored: ``signal_share × signal + (1 −
+    signal_share) × prior``. Unscored (no comparable score): ``unknown_discount × prior``, and
+    never below a scored model of the same family with fewer parameters (a larger sibling is
+    not assumed worse). The prior is the size prior: log10 of the active parameters, scaled
+    0..1 between the smallest and the largest candidate.
     """
     metrics = list(info.metrics) if info is not None else []
-    groups: dict[tuple[str, str], dict[str, tuple[float, QualitySignal]]] = {}
+    primary = set(info.primary_test_sets) if info is not None else set()
+    wanted = tuple(languages)
+    groups: dict[tuple[str, str, str], dict[str, tuple[float, QualitySignal]]] = {}
+    weights: dict[tuple[str, str, str], float] = {}
     canonical: dict[str, str | None] = {}
     for model in models:
         for signal in model.quality:
@@ -71,14 +117,23 @@ def quality_scores(
                 continue
             metric_info = catalog.metric(metric_id)
             per_benchmark = metric_info is not None and metric_info.per_benchmark
-            bench = " ".join(signal.benchmark.lower().split()) if per_benchmark else ""
-            groups.setdefault((metric_id, bench), {}).setdefault(model.id, (signal.value, signal))
-    percentiles: dict[str, list[float]] = {}
-    first: dict[str, tuple[int, str, QualitySignal]] = {}
-    for (metric, bench), table in groups.items():
+            test_set = test_set_of(signal, per_benchmark, pol)
+            lang = signal.language or pol.test_set_languages.get(test_set, "")
+            if not _language_ok(lang, wanted, pair):
+                continue
+            key = (metric_id, test_set, lang)
+            weight = 1.0 if test_set in primary else pol.secondary_weight
+            if wanted and lang and _language_ok(lang, wanted, pair):
+                weight *= 2.0
+            weights[key] = weight
+            groups.setdefault(key, {}).setdefault(model.id, (signal.value, signal))
+    percentiles: dict[str, list[tuple[float, float]]] = {}
+    best: dict[str, tuple[float, int, str, QualitySignal]] = {}
+    for key, table in groups.items():
         n = len(table)
-        if n < 2 and bench:
-            continue
+        if n < 2:
+            continue  # nobody else measured there: no evidence either way
+        metric = key[0]
         info_m = catalog.metric(metric)
         higher = info_m is None or info_m.direction == "higher"
         ordered = sorted(v for v, _ in table.values())
@@ -87,21 +142,93 @@ def quality_scores(
             below = _count_below(ordered, value)
             equal = _count_equal(ordered, value, below)
             better_than = below if higher else n - below - equal
-            pct = 0.5 if n == 1 else (better_than + (equal - 1) / 2) / (n - 1)
-            percentiles.setdefault(model_id, []).append(pct)
-            if model_id not in first or order < first[model_id][0]:
-                first[model_id] = (order, metric, signal)
+            pct = (better_than + (equal - 1) / 2) / (n - 1)
+            percentiles.setdefault(model_id, []).append((pct, weights[key]))
+            rank_key = (-weights[key], order)
+            if model_id not in best or rank_key < (best[model_id][0], best[model_id][1]):
+                best[model_id] = (-weights[key], order, metric, signal)
+    priors = _relative_priors(models)
+    if pair is not None:
+        priors = _discount_unlisted(models, priors, wanted, catalog, pol)
     out: dict[str, QualityScore] = {}
     for model in models:
-        prior = size_prior(model, pol)
+        prior = priors[model.id]
         pcts = percentiles.get(model.id)
         if pcts:
-            signal_part = sum(pcts) / len(pcts)
+            total_w = sum(w for _, w in pcts)
+            signal_part = sum(p * w for p, w in pcts) / total_w
             score = pol.signal_share * signal_part + (1 - pol.signal_share) * prior
-            _, metric, signal = first[model.id]
-            out[model.id] = QualityScore(score, signal, metric)
+            _, _, metric, signal = best[model.id]
+            basis = f"{signal.metric} {signal.value:g} on {signal.benchmark}"
+            out[model.id] = QualityScore(score, signal, metric, True, basis)
+    for model in models:
+        if model.id in out:
+            continue
+        prior = priors[model.id]
+        score = pol.unknown_discount * prior
+        basis = (
+            "unscored: no score comparable with the other candidates (same metric, test set"
+            " and language); ranked by the size prior (log10 active parameters among the"
+            " candidates)"
+        )
+        size = model.active_params or model.params or 0
+        siblings = [
+            (out[m.id].score, m.id)
+            for m in models
+            if m.id in out
+            and out[m.id].scored
+            and m.family == model.family
+            and (m.active_params or m.params or 0) < size
+        ]
+        if siblings:
+            floor, sibling = max(siblings)
+            if floor > score:
+                score = floor
+                basis = (
+                    f"unscored: no comparable score; ranked at least as high as {sibling}"
+                    " (same family, fewer parameters, scored)"
+                )
+        out[model.id] = QualityScore(score, None, None, False, basis)
+    return out
+
+
+def _discount_unlisted(
+    models: Sequence[ModelSpec],
+    priors: dict[str, float],
+    wanted: tuple[str, ...],
+    catalog: Catalog,
+    pol: Policy,
+) -> dict[str, float]:
+    """Translation: a model that only claims a requested language in bulk (or states nothing)
+    gets ``translation_unlisted_prior`` of its size prior: general LLMs trail dedicated MT
+    models on lower-resource languages (Robinson et al. 2023, "ChatGPT MT: Competitive for
+    High- (but not Low-) Resource Languages", WMT, arXiv 2309.07423), and a bulk claim does
+    not say how well a language is served."""
+    from advisor.recommend.candidates import coverage_state
+
+    out = dict(priors)
+    for model in models:
+        if any(coverage_state(model, code, catalog) != "listed" for code in wanted):
+            out[model.id] = priors[model.id] * pol.translation_unlisted_prior
+    return out
+
+
+def _relative_priors(models: Sequence[ModelSpec]) -> dict[str, float]:
+    """log10 of the active parameters scaled 0..1 between the smallest and the largest
+    candidate (0.5 for all when they are one size or unknown; 0 for an unknown size)."""
+    sizes = {m.id: (m.active_params or m.params) for m in models}
+    logs = [math.log10(p) for p in sizes.values() if p]
+    if not logs:
+        return dict.fromkeys(sizes, 0.5)
+    lo, hi = min(logs), max(logs)
+    out: dict[str, float] = {}
+    for model_id, p in sizes.items():
+        if not p:
+            out[model_id] = 0.0
+        elif hi == lo:
+            out[model_id] = 0.5
         else:
-            out[model.id] = QualityScore(pol.unknown_discount * prior, None, None)
+            out[model_id] = (math.log10(p) - lo) / (hi - lo)
     return out
 
 
@@ -118,12 +245,19 @@ def _count_equal(ordered: list[float], value: float, below: int) -> int:
 
 
 def fit_part(
-    serve: ServeFit | None, train: TrainFit | None, planned_first: bool, pol: Policy
+    serve: ServeFit | None,
+    train: TrainFit | None,
+    planned_first: bool,
+    pol: Policy,
+    *,
+    unknown: bool = False,
 ) -> float:
-    """How comfortably the model runs: format kept × placement × headroom × training plan."""
+    """How comfortably the model runs: format kept × placement × headroom × training plan
+    (``unknown``: planned, but its memory cannot be estimated yet)."""
     score = 1.0
     if serve is not None:
-        score *= pol.retention.get(serve.precision, 0.9)
+        # The shipped checkpoint loses nothing; a conversion keeps its format's share.
+        score *= 1.0 if serve.native else pol.retention.get(serve.precision, 0.9)
         if serve.offload_bytes:
             score *= pol.offload_factor
         elif serve.gpus == 0:
@@ -137,6 +271,10 @@ def fit_part(
             score *= pol.fallback_method_factor
         if train.host_bytes:
             score *= pol.training_offload_factor
+    elif unknown:
+        score *= pol.training_unknown_factor  # planned; its memory is not estimated
+    elif not planned_first:
+        score *= pol.training_missing_factor  # training planned, but no method fits
     return score
 
 

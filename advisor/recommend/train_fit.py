@@ -66,13 +66,13 @@ class MethodFields(TypedDict):
     lora_rank: NotRequired[int]
 
 
-def method_fields(method: Method, lora_rank: int) -> MethodFields:
+def method_fields(method: Method, lora_rank: int, half: Precision = Precision.BF16) -> MethodFields:
     """How each method is run: bf16 weights with fp32 masters / adapters (mixed precision,
     the HF Trainer ``bf16=True`` recipe); QLoRA on an NF4 base with paged AdamW (QLoRA
     paper, arXiv 2305.14314 §3); freeze trains the top quarter of the layers."""
     fields = MethodFields(
-        mode=Mode.TRAINING, method=method, mixed_precision=True, precision=Precision.BF16
-    )
+        mode=Mode.TRAINING, method=method, mixed_precision=True, precision=half
+    )  # half: fp16 where the GPU has no BF16 (fit.Target.half: T4, V100)
     if method is Method.QLORA:
         fields["precision"] = Precision.NF4
         fields["optimizer"] = Optimizer.PAGED_ADAMW
@@ -123,7 +123,7 @@ def train_fit(
         if on_cpu and method is Method.QLORA:
             misses.append((method, Shortfall("QLoRA needs a GPU (bitsandbytes)", 0, 0, 0)))
             continue
-        fields = method_fields(method, lora_rank)
+        fields = method_fields(method, lora_rank, device.half)
         base = weights_bytes(arch, fields["precision"])
         best: Shortfall | None = None
         layouts = [("cpu", {"gpus": 1})] if on_cpu else _layouts(method, device.count)

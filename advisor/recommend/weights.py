@@ -63,6 +63,16 @@ class Policy(NamedTuple):
     full_headroom: float
     fallback_method_factor: float
     training_offload_factor: float
+    training_missing_factor: float
+    training_unknown_factor: float
+    language_claimed: float
+    language_unknown: float
+    speech_input_translation_families: frozenset[str]
+    usable_tokens_per_s: float
+    secondary_weight: float
+    test_set_languages: dict[str, str]
+    test_set_patterns: tuple[tuple[str, str], ...]
+    translation_unlisted_prior: float
 
 
 def _precisions(values: list[str]) -> tuple[Precision, ...]:
@@ -75,6 +85,7 @@ def parse_policy(data: dict[str, Any]) -> Policy:
         fit, serving, weights = data["fit"], data["serving"], data["weights"]
         quality, speed, lic = data["quality"], data["speed"], data["license"]
         fs = data["fit_score"]
+        langs = data["languages"]
         w = Weights(**{k: float(weights[k]) for k in Weights._fields})
         if abs(sum(w) - 1.0) > 1e-6:
             raise ValueError("[weights] must add up to 1")
@@ -112,6 +123,22 @@ def parse_policy(data: dict[str, Any]) -> Policy:
             full_headroom=float(fs["full_headroom"]),
             fallback_method_factor=float(fs["fallback_method"]),
             training_offload_factor=float(fs["training_offload"]),
+            training_missing_factor=float(fs["training_missing"]),
+            training_unknown_factor=float(fs["training_unknown"]),
+            language_claimed=float(langs["claimed"]),
+            language_unknown=float(langs["unknown"]),
+            translation_unlisted_prior=float(langs["translation_unlisted_prior"]),
+            speech_input_translation_families=frozenset(
+                str(f) for f in langs["speech_input_translation_families"]
+            ),
+            usable_tokens_per_s=float(speed["usable_tokens_per_s"]),
+            secondary_weight=float(quality["secondary_weight"]),
+            test_set_languages={
+                str(k): str(v) for k, v in quality.get("test_set_language", {}).items()
+            },
+            test_set_patterns=tuple(
+                (str(k).lower(), str(v)) for k, v in quality.get("test_set_patterns", {}).items()
+            ),
         )
     except (KeyError, ValueError, TypeError) as exc:
         raise CatalogError(

@@ -16,7 +16,7 @@ import pytest
 
 import advisor.tomlcache as tomlcache
 from advisor.errors import CatalogError
-from advisor.gpus import load_gpus, parse_gpus
+from advisor.gpus import load_gpu_file, load_gpus, parse_gpus
 from advisor.models.base import Field, Frozen
 from advisor.models.hardware import GpuSpec
 from advisor.models.task import Task
@@ -304,12 +304,12 @@ def test_parse_errors_pass_through_unchanged(tmp_path: Path) -> None:
 
 
 def test_shipped_files_load_the_same_warm_as_cold(_isolated_home: Path) -> None:
-    load_gpus.cache_clear()
+    load_gpu_file.cache_clear()
     load_policy.cache_clear()
     weights.policy.cache_clear()
     cold = (load_gpus(), load_policy(), weights.policy())
     assert len(_cache_files(_isolated_home)) == 3
-    load_gpus.cache_clear()
+    load_gpu_file.cache_clear()
     load_policy.cache_clear()
     weights.policy.cache_clear()
     assert (load_gpus(), load_policy(), weights.policy()) == cold
@@ -327,3 +327,34 @@ def test_a_broken_policy_file_is_reported_even_after_a_good_one_was_cached(
     policy.write_text(policy.read_text() + "\n[general\n")
     with pytest.raises(CatalogError, match="not valid TOML"):
         read_policy(policy)
+
+
+def test_every_shipped_data_file_is_served_from_the_cache_on_a_warm_start(
+    _isolated_home: Path,
+) -> None:
+    """gpus.toml (accelerators and architectures), ranking.toml and policy.toml all have a
+    cached form: a warm start must not parse TOML (the start-up test checks the import)."""
+    from advisor.gpus import _load_both
+    from advisor.recordjson import decoder, to_json
+
+    path = catalog_dir() / "gpus.toml"
+    gpu_file = _load_both(path)
+    ranking = weights.policy()
+    for kind, value in ((type(gpu_file), gpu_file), (weights.Policy, ranking)):
+        assert decoder(kind)(json.loads(to_json(value))) == value
+
+
+def test_fixed_length_tuples_and_frozensets_read_back_as_themselves() -> None:
+    from typing import NamedTuple
+
+    from advisor.recordjson import ShapeError, decoder, to_json
+
+    class Rules(NamedTuple):
+        pairs: tuple[tuple[str, int], ...]
+        names: frozenset[str]
+
+    rules = Rules(pairs=(("a", 1), ("b", 2)), names=frozenset({"x", "y"}))
+    back = decoder(Rules)(json.loads(to_json(rules)))
+    assert back == rules and type(back.names) is frozenset and back.pairs[1] == ("b", 2)
+    with pytest.raises(ShapeError):
+        decoder(Rules)([[["a", 1, 2]], ["x"]])

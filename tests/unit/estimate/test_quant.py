@@ -71,3 +71,18 @@ def test_parse_precision_lists_valid_names() -> None:
         parse_precision("int3")
     assert "nf4" in (err.value.hint or "")
     assert "gguf-q4_k_m" in (err.value.hint or "")
+
+
+def test_gpt_oss_in_its_shipped_mxfp4_fits_the_memory_its_card_states() -> None:
+    """OpenAI's gpt-oss cards: the 20b runs within 16 GB of memory, the 120b on a single 80 GB
+    GPU, thanks to the MXFP4 experts; in bf16 neither would."""
+    from advisor.catalog import load_catalog
+    from advisor.estimate.quant import weights_bytes
+    from advisor.models.estimate import Precision
+
+    catalog = load_catalog(user_dir=None)
+    small, big = catalog.get("gpt-oss-20b").arch(), catalog.get("gpt-oss-120b").arch()
+    assert weights_bytes(small, Precision.MXFP4) < 16e9 < weights_bytes(small, Precision.BF16)
+    assert weights_bytes(big, Precision.MXFP4) < 80e9 < weights_bytes(big, Precision.BF16)
+    # only the experts are 4-bit: more than an all-linear 4-bit format would take
+    assert weights_bytes(small, Precision.MXFP4) > weights_bytes(small, Precision.AWQ_INT4)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from advisor.catalog import Catalog, load_catalog
-from advisor.models.catalog import QualitySignal
+from advisor.models.catalog import ModelSpec, QualitySignal
 from advisor.models.hardware import HardwareProfile
 from advisor.models.request import Request
 from advisor.models.task import Task
@@ -44,18 +44,25 @@ def test_lower_is_better_metrics_rank_lower_values_first(catalog: Catalog) -> No
 
 
 def test_measured_model_beats_unmeasured_one_of_same_size(catalog: Catalog) -> None:
+    """The better of two comparable scores beats an unscored model of the same size; a score
+    nobody else reports on its test set is no evidence, so that model is 'unscored'."""
     pol = policy()
     info = catalog.task_info(Task.CHAT)
     base = catalog.get("qwen2.5-7b-instruct")
-    measured = base.model_copy(
-        update={
-            "id": "m",
-            "quality": [QualitySignal(metric="mmlu", value=50, benchmark="b", source="s")],
-        }
-    )
+
+    def with_mmlu(model_id: str, value: float) -> ModelSpec:
+        signal = QualitySignal(metric="mmlu", value=value, benchmark="b", source="s")
+        return base.model_copy(update={"id": model_id, "quality": [signal]})
+
     unmeasured = base.model_copy(update={"id": "u", "quality": []})
-    scores = quality_scores([measured, unmeasured], info, catalog, pol)
+    scores = quality_scores(
+        [with_mmlu("m", 70), with_mmlu("w", 50), unmeasured], info, catalog, pol
+    )
     assert scores["m"].score > scores["u"].score
+    assert scores["m"].scored and scores["w"].scored and not scores["u"].scored
+    assert "unscored" in scores["u"].basis
+    alone = quality_scores([with_mmlu("m", 70), unmeasured], info, catalog, pol)
+    assert not alone["m"].scored
 
 
 def test_ranks_are_consecutive_and_the_same_on_every_run(catalog: Catalog) -> None:

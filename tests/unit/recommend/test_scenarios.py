@@ -120,8 +120,14 @@ def test_rare_pair_keeps_only_models_covering_both(catalog: Catalog) -> None:
     assert report.recommendations
     for rec in report.recommendations:
         model = catalog.get(rec.model.id)
-        assert catalog.serves_language(model, "sw") and catalog.serves_language(model, "yo")
-    assert any(r.model.family in ("nllb", "m2m100") for r in report.recommendations)
+        for code in ("sw", "yo"):
+            # listed, or claimed in bulk / not stated, and then the row says so
+            assert catalog.serves_language(model, code) or any(
+                code in r and ("claims" in r or "coverage not stated" in r) for r in rec.reasons
+            ), (rec.model.id, code)
+    # a dedicated multilingual MT model is among the picks, not only general LLMs
+    mt = ("nllb", "m2m100", "madlad", "seamless", "aya")
+    assert any(r.model.family in mt for r in report.recommendations)
     opus = [e for e in report.excluded if e.model == "opus-mt-en-de"]
     assert opus and opus[0].kind == "language" and "sw" in opus[0].reason
 
@@ -176,7 +182,8 @@ def test_translation_without_a_pair_says_languages_were_not_checked() -> None:
 
 def test_a_pick_slower_than_reading_says_so() -> None:
     laptop = apply_whatif(WhatIf(cpu_only=True, ram_gib=32), HardwareProfile())
-    report = recommend(Request(task=Task.CHAT, top=10), hardware=laptop)
+    # top 40: the first picks reach a usable speed in 4-bit GGUF; bigger models further down
+    report = recommend(Request(task=Task.CHAT, top=40), hardware=laptop)
     speeds = [r.inference.decode_tokens_per_s for r in report.recommendations if r.inference]
     assert any(s is not None and s < 5 for s in speeds), "a 14B model on a CPU is slow"
     for rec in report.recommendations:
