@@ -105,10 +105,6 @@ PENDING: frozenset[tuple[str, str]] = frozenset(
         ("e5-base-v2", "release_date"),
         # encoders.toml (another helper's file)
         ("modernbert-large", "release_date"),
-        # generation.toml (another helper's file)
-        ("stable-diffusion-v1-5", "source"),
-        ("sdxl-turbo", "release_date"),
-        ("pixart-sigma-xl-2-1024-ms", "release_date"),
         # speech.toml (another helper's file)
         ("distil-whisper-large-v3", "release_date"),
         ("speecht5-tts", "release_date"),
@@ -127,36 +123,6 @@ PENDING: frozenset[tuple[str, str]] = frozenset(
         ("distilbert-base-cased-distilled-squad", "release_date"),
         ("xlm-roberta-large-squad2", "release_date"),
         ("xlm-roberta-base-squad2", "release_date"),
-        # translation.toml (another helper's file)
-        # vision.toml (another helper's file)
-        ("vit-base-patch16-224", "release_date"),
-        ("vit-large-patch16-224", "release_date"),
-        ("resnet-50", "release_date"),
-        ("convnext-base-224", "release_date"),
-        ("dinov2-small", "release_date"),
-        ("dinov2-base", "release_date"),
-        ("dinov2-large", "release_date"),
-        ("detr-resnet-50", "release_date"),
-        ("detr-resnet-101", "release_date"),
-        ("yolov8n", "source"),
-        ("yolov8s", "source"),
-        ("yolov8m", "source"),
-        ("yolo11n", "release_date"),
-        ("yolo11n", "source"),
-        ("yolo11m", "release_date"),
-        ("yolo11m", "source"),
-        ("segformer-b0-ade-512", "release_date"),
-        ("segformer-b4-ade-512", "release_date"),
-        ("segformer-b5-ade-640", "release_date"),
-        ("sam-vit-base", "source"),
-        ("sam-vit-large", "source"),
-        ("sam-vit-huge", "source"),
-        ("sam2-hiera-tiny", "source"),
-        ("rtdetr-r50vd", "release_date"),
-        ("grounding-dino-tiny", "release_date"),
-        ("swin-base-patch4-window7-224", "release_date"),
-        ("siglip-base-patch16-224", "release_date"),
-        ("clipseg-rd64-refined", "release_date"),
     }
 )
 
