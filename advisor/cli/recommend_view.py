@@ -10,6 +10,7 @@ from rich.table import Table
 
 from advisor.cli.output import stdout_console
 from advisor.models.report import Recommendation, Report
+from advisor.pricing import PRICE_PREFIX
 from advisor.units import format_bytes, format_count, format_hours
 
 WHY_NOT_SHOWN = 12
@@ -116,6 +117,8 @@ def render(report: Report, console: Console | None = None) -> None:
             out.print(f"  ... and {len(shown) - WHY_NOT_SHOWN} more (see --json)")
     for w in report.warnings:
         out.print(f"[yellow]warning[/yellow]: {w}")
+    for line in (a for a in report.assumptions if a.startswith(PRICE_PREFIX)):
+        out.print(f"Costs at {line.removeprefix(PRICE_PREFIX)}.")
     out.print(
         f"Fits keep {report.headroom.gpu_fraction:.0%} of GPU memory and"
         f" {report.headroom.ram_fraction:.0%} of RAM free."

@@ -62,6 +62,7 @@ from advisor.models.estimate import (
     Throughput,
 )
 from advisor.models.hardware import GpuInfo, HardwareProfile
+from advisor.pricing import price_assumption
 
 __all__ = [
     "activation_offload_host_bytes",
@@ -265,6 +266,8 @@ def estimate(
         )
         epoch = epoch_time_s(setup, train)
         cost = cost_usd(setup, epoch, target)
+        if cost is not None and (price := price_assumption(target)) is not None:
+            notes.append(price)
     fits, headroom = _fits(memory, setup, target, notes)
     return Estimate(
         model=ModelSummary(

@@ -23,6 +23,7 @@ from advisor.models.policy import Goal as PolicyGoal
 from advisor.models.report import DataSize, Excluded, Headroom, Report
 from advisor.models.request import Goal, Request
 from advisor.models.task import Task
+from advisor.pricing import price_assumption
 from advisor.recommend import explain, rank
 from advisor.recommend.candidates import (
     filter_models,
@@ -254,6 +255,10 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
         r.fine_tuning is not None and r.fine_tuning.cost_usd_per_epoch is None for r in recs
     ):
         warnings.append("--budget not checked where the GPU has no known hourly price")
+    costed = request.budget_usd is not None or any(
+        r.fine_tuning is not None and r.fine_tuning.cost_usd_per_epoch is not None for r in recs
+    )
+    price = price_assumption(gpu_t.gpu) if costed and gpu_t is not None else None
     if request.task == Task.TRANSLATION and not (request.source_lang and request.target_lang):
         warnings.append(
             "no language pair given: models were not checked for the languages you need;"
@@ -272,7 +277,7 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
         recommendations=recs,
         excluded=excluded,
         warnings=warnings,
-        assumptions=_assumptions(request, context, pol),
+        assumptions=_assumptions(request, context, pol) + ([price] if price else []),
     )
 
 

@@ -190,7 +190,7 @@ def test_match_gpu_on_names_tools_print(
         ("Tesla V100-PCIE-16GB", 16384),  # the catalog has only the SXM2 V100
         ("NVIDIA GeForce RTX 3060", 8192),  # the 8 GB 3060 is not the 12 GB one
         ("Apple M1 (Virtual)", None),
-        ("Apple M5 Max", None),
+        ("Apple M5 Pro", None),  # announced, not in the catalog (no sourced bandwidth)
         ("AMD INSTINCT MI200 (MCM) OAM LC MBA HPE C2", None),  # MI250 or MI250X: unsure
         ("", None),
     ],
