@@ -24,7 +24,16 @@ import re
 from advisor.errors import InvalidValueError, UnknownGpuError
 from advisor.gpus import find_gpu
 from advisor.models.base import Field, Frozen
-from advisor.models.hardware import MAX_GPUS, GpuInfo, GpuSpec, HardwareProfile, Vendor
+from advisor.models.hardware import (
+    MAX_DEVICE_MEMORY_BYTES,
+    MAX_GPUS,
+    MAX_RAM_BYTES,
+    MIN_MEMORY_GIB,
+    GpuInfo,
+    GpuSpec,
+    HardwareProfile,
+    Vendor,
+)
 from advisor.units import GIB
 
 _EXAMPLE = 'write e.g. "RTX 4090", "2x RTX 4090" or "H100 x8"'
@@ -106,11 +115,21 @@ def parse_gpu_expr(text: str) -> tuple[GpuSpec, int]:
     return spec, 1 if count is None else count
 
 
+def size_problem(value: float, flag: str) -> str | None:
+    """Why ``value`` GiB is not a size ``flag`` (``--vram`` per device, ``--ram`` for the host)
+    accepts, or ``None`` when it is one."""
+    high = (MAX_DEVICE_MEMORY_BYTES if flag == "--vram" else MAX_RAM_BYTES) / GIB
+    if math.isfinite(value) and MIN_MEMORY_GIB <= value <= high:
+        return None
+    return f"must be {MIN_MEMORY_GIB:g} to {high:.0f} GiB, got {value:g}"
+
+
 def _positive_gib(value: float | None, flag: str) -> int | None:
     if value is None:
         return None
-    if not math.isfinite(value) or value <= 0:
-        raise InvalidValueError(f"{flag} must be a positive size in GiB, got {value:g}", None)
+    problem = size_problem(value, flag)
+    if problem is not None:
+        raise InvalidValueError(f"{flag} {problem}", "give the size in GiB, e.g. 24")
     return round(value * GIB)
 
 
