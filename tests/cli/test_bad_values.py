@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -104,8 +106,8 @@ def test_lora_targets_naming_nothing_are_a_usage_error(
     _fails_with(capsys, [*argv, "--lora-targets", targets, "--cpu-only"], "--lora-targets")
 
 
-def _record(**changes: str) -> dict[str, object]:
-    record: dict[str, object] = {
+def _record(**changes: str) -> dict[str, Any]:
+    record: dict[str, Any] = {
         "id": "tiny-model",
         "hf_repo": "owner/tiny-model",
         "name": "Tiny",
@@ -172,3 +174,39 @@ def test_catalog_add_json_validates_against_its_schema(
     text = capsys.readouterr().out
     document_model(ModelSpec).model_validate_json(text)
     assert set(json.loads(text)) <= set(document_schema(ModelSpec)["properties"])
+
+
+CONFIGS = Path(__file__).resolve().parents[1] / "fixtures" / "configs"
+
+
+@pytest.mark.parametrize(
+    ("model", "change", "words"),
+    [
+        ("Qwen__Qwen3-8B", {"num_key_value_heads": -182}, ["'num_key_value_heads'", "negative"]),
+        ("Qwen__Qwen3-8B", {"intermediate_size": 2**70}, ["'intermediate_size'", "large"]),
+        ("Qwen__Qwen3-30B-A3B", {"mlp_only_layers": "abc"}, ["'mlp_only_layers'"]),
+        ("Qwen__Qwen3-8B", {"architectures": True}, ["'architectures'"]),
+        ("facebook__wav2vec2-base-960h", {"mask_time_prob": "high"}, ["'mask_time_prob'"]),
+        ("facebook__wav2vec2-base-960h", {"conv_dim": [512, -4]}, ["'conv_dim'"]),
+    ],
+)
+def test_impossible_config_values_name_the_key(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    model: str,
+    change: dict[str, object],
+    words: list[str],
+) -> None:
+    # Real config.json files (tests/fixtures/configs/SOURCE.txt) with one value made impossible;
+    # each was an internal error (RecordError, TypeError, OverflowError) found by test_fuzz.py.
+    config = json.loads((CONFIGS / model / "config.json").read_text(encoding="utf-8"))
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({**config, **change}), encoding="utf-8")
+    _fails_with(capsys, ["estimate", str(path), "--cpu-only"], "config.json", *words)
+
+
+def test_deberta_minus_one_sentinel_is_still_read(capsys: pytest.CaptureFixture[str]) -> None:
+    config = CONFIGS / "microsoft__deberta-v3-base" / "config.json"
+    assert '"max_relative_positions": -1' in config.read_text(encoding="utf-8")
+    assert main(["estimate", str(config), "--cpu-only", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["memory"]["total_bytes"] > 0

@@ -24,6 +24,7 @@ from tests.unit.hardware.hwfakes import (
     TABLE,
     FakeRunner,
     capture,
+    failed,
 )
 
 OURS = "nvidia-smi-query-gpu/advisor-query/"
@@ -229,3 +230,21 @@ def test_mac_hung_hardware_probe_is_listed(monkeypatch: pytest.MonkeyPatch, root
         root,
     )
     assert "system_profiler: timed out" in _messages(profile)
+
+
+def test_the_hardware_table_prints_tool_text_as_text(
+    root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Square brackets would be rich markup: "[/yellow]" in a message once ended the styling
+    # early, and an unbalanced closing tag is a MarkupError.
+    text = capture(OURS + "a40-10x.csv").replace("NVIDIA A40", "NVIDIA [bold]A40[/]")
+    profile = _detect({QUERY: text, ROCM_SMI: failed(ROCM_SMI, 1, "bad [/yellow] \x1b[2J")}, root)
+    monkeypatch.setattr("advisor.hardware.detect", lambda **_: profile)
+    from advisor.cli import main
+
+    monkeypatch.setenv("COLUMNS", "200")  # one table row per GPU group, unwrapped
+    assert main(["hardware"]) == 0
+    out = capsys.readouterr().out
+    assert "NVIDIA [bold]A40[/]" in out
+    assert "[/yellow]" in out
+    assert "\x1b" not in out
