@@ -25,18 +25,14 @@ from hypothesis import strategies as st
 
 from advisor.cli import COMMANDS, build_parser, main
 from advisor.errors import AdvisorError
-from advisor.models.hardware import CpuInfo, GpuInfo, HardwareProfile, Vendor
+from advisor.models.hardware import GpuInfo, Vendor
+from tests.cli.test_startup import HOST
 
-MACHINE = HardwareProfile(
-    cpu=CpuInfo(name="Fuzz CPU", cores=8, logical_cores=16, arch="x86_64"),
-    ram_bytes=64 * 1024**3,
-    ram_total_bytes=64 * 1024**3,
-    ram_available_bytes=48 * 1024**3,
-    disk_free_bytes=500 * 1024**3,
-    gpus=[GpuInfo(name="NVIDIA GeForce RTX 4090", vendor=Vendor.NVIDIA, memory_bytes=24 * 1024**3,
-                  source="nvidia-smi", indices=[0])],
+MACHINE = HOST.model_copy(
+    update={"gpus": [GpuInfo(name="NVIDIA GeForce RTX 4090", vendor=Vendor.NVIDIA,
+                             memory_bytes=24 * 1024**3, source="nvidia-smi", indices=[0])]}
 )  # fmt: skip
-"""What "detection" finds in these tests: an RTX 4090 with 64 GiB of RAM."""
+"""What "detection" finds in these tests: the start-up tests' host with an RTX 4090."""
 
 FUZZ = settings(
     max_examples=70,

@@ -31,17 +31,7 @@ OURS = "nvidia-smi-query-gpu/advisor-query/"
 MI100 = "rocm-smi-json/mi100-4x-rocm602.json"
 
 
-@pytest.fixture(autouse=True)
-def linux(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("platform.system", lambda: "Linux")
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    (tmp_path / "proc").mkdir()
-    (tmp_path / "proc/meminfo").write_text(capture("proc-meminfo/intel-core-i5-16gb.txt"))
-    (tmp_path / "proc/cpuinfo").write_text(capture("proc-cpuinfo/amd-ryzen9-9950x.txt"))
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("linux")  # the fixtures are in conftest.py
 
 
 def _detect(script: dict[tuple[str, ...], Any], root: Path) -> HardwareProfile:
@@ -248,3 +238,36 @@ def test_the_hardware_table_prints_tool_text_as_text(
     assert "NVIDIA [bold]A40[/]" in out
     assert "[/yellow]" in out
     assert "\x1b" not in out
+
+
+def test_nvml_values_are_screened_too(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.unit.hardware.test_hw_nvidia_probe import FakeNvml
+
+    fake = FakeNvml()
+    fake.devices["d0"]["mem"] = (24 * GIB, 30 * GIB)  # more free than total
+    fake.devices["d1"]["name"] = b"NVIDIA GeForce RTX 4090\x1b[5m\xff"
+    monkeypatch.setattr("advisor.hardware.nvidia.load_pynvml", lambda: fake)
+    monkeypatch.setenv("PATH", str(root))  # no vendor tool can be found: only NVML answers
+    profile = detect(env={}, sysfs_root=root, proc_root=root)
+    rtx = [g for g in profile.gpus if "4090" in g.name]
+    assert [(g.name, g.count, g.indices) for g in rtx] == [("NVIDIA GeForce RTX 4090 [5m�", 1, [1])]
+    assert "GPU 0" in _messages(profile) and "free of" in _messages(profile)
+
+
+def test_nvml_reporting_thousands_of_devices_is_refused(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.unit.hardware.test_hw_nvidia_probe import FakeNvml
+
+    class Many(FakeNvml):
+        def nvmlDeviceGetCount(self) -> int:
+            return 10**9
+
+        def nvmlDeviceGetHandleByIndex(self, index: int) -> str:
+            return "d0"
+
+    monkeypatch.setattr("advisor.hardware.nvidia.load_pynvml", Many)
+    monkeypatch.setenv("PATH", str(root))
+    profile = detect(env={}, sysfs_root=root, proc_root=root)
+    assert profile.gpus == []
+    assert "more than 256" in _messages(profile)
