@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 
-from advisor.errors import InvalidValueError, UnknownGpuError
+from advisor.errors import InvalidValueError, UnknownGpuError, shorten
 from advisor.gpus import find_gpu
 from advisor.models.base import Field, Frozen
 from advisor.models.hardware import (
@@ -65,10 +65,13 @@ class WhatIf(Frozen):
 
 
 def _count(raw: str, text: str) -> int:
-    value = int(raw)
-    if not 1 <= value <= MAX_GPUS:
+    # More than 9 digits is beyond MAX_GPUS anyway, and int() refuses 4300+ digits outright.
+    digits = len(raw.lstrip("+-"))
+    value = int(raw) if digits <= 9 else None
+    if value is None or not 1 <= value <= MAX_GPUS:
+        got = f"a {digits}-digit number" if value is None else str(value)
         raise InvalidValueError(
-            f"GPU count in {text!r} must be 1 to {MAX_GPUS}, got {value}", _EXAMPLE
+            f"GPU count in {shorten(text, 60)!r} must be 1 to {MAX_GPUS}, got {got}", _EXAMPLE
         )
     return value
 
@@ -79,18 +82,18 @@ def _split_count(text: str) -> tuple[str, int | None]:
         raise InvalidValueError("empty --gpu value", _EXAMPLE)
     if _BARE_X.match(text):
         raise InvalidValueError(
-            f"cannot read GPU {text!r}: the count before 'x' is missing", _EXAMPLE
+            f"cannot read GPU {shorten(text, 60)!r}: the count before 'x' is missing", _EXAMPLE
         )
     prefix = _PREFIX.match(text)
     suffix = _SUFFIX.match(text)
     if prefix and suffix:
-        raise InvalidValueError(f"GPU {text!r} gives the count twice", _EXAMPLE)
+        raise InvalidValueError(f"GPU {shorten(text, 60)!r} gives the count twice", _EXAMPLE)
     match = prefix or suffix
     if match is None:
         return text.strip(), None
     name = match.group("name").strip()
     if not name:
-        raise InvalidValueError(f"GPU {text!r} has a count but no GPU name", _EXAMPLE)
+        raise InvalidValueError(f"GPU {shorten(text, 60)!r} has a count but no GPU name", _EXAMPLE)
     return name, _count(match.group("n"), text)
 
 

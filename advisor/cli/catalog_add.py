@@ -55,9 +55,8 @@ def handle_add(args: argparse.Namespace) -> int:
 
     problem = repo_id_problem(args.repo)
     if problem is not None:
-        shown = args.repo if len(args.repo) <= 60 else args.repo[:59] + "…"
         raise InvalidValueError(
-            f"{shown!r} is not a Hub repo id: {problem}",
+            f"{args.repo!r} is not a Hub repo id: {problem}",
             "write it as owner/name, e.g. Qwen/Qwen2.5-0.5B",
         )
     tasks = [parse_task(t) for t in args.task] if args.task else None

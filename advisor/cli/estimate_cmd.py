@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 from advisor.cli.common import add_hardware_flags, hardware_from_args, positive_int
 from advisor.cli.exit import ExitCode
 from advisor.cli.output import error_line, print_document, stdout_console
-from advisor.errors import ConfigError, EstimateError, InvalidValueError, UnknownModelError
+from advisor.errors import (
+    ConfigError,
+    EstimateError,
+    InvalidValueError,
+    UnknownModelError,
+    shorten,
+)
 from advisor.models.estimate import (
     Method,
     Mode,
@@ -245,9 +251,9 @@ def _exists(path: Path, text: str) -> bool:
         ) from None
 
 
-def _shown(text: str, limit: int = 60) -> str:
-    """``text`` quoted for an error line, cut to ``limit`` characters."""
-    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+def _shown(text: str) -> str:
+    """``text`` quoted for an error line, cut to 60 characters."""
+    return repr(shorten(text, 60))
 
 
 def _looks_like_path(text: str) -> bool:

@@ -210,3 +210,17 @@ def test_deberta_minus_one_sentinel_is_still_read(capsys: pytest.CaptureFixture[
     assert '"max_relative_positions": -1' in config.read_text(encoding="utf-8")
     assert main(["estimate", str(config), "--cpu-only", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["memory"]["total_bytes"] > 0
+
+
+def test_a_five_thousand_digit_gpu_count_is_a_usage_error_on_one_short_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    line = _fails_with(capsys, ["hardware", "--gpu", "9" * 5000 + "x H100"], "must be 1 to 131072")
+    assert len(line) < 600
+
+
+def test_control_characters_in_what_the_user_typed_are_shown_escaped(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    line = _fails_with(capsys, ["hardware", "stray\rword\x1b[2J"], "unrecognized arguments")
+    assert "stray\\rword\\x1b[2J" in line

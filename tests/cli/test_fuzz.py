@@ -110,6 +110,7 @@ STARTS: dict[str, list[list[str]]] = {
 EDGES = [
     "0", "1", "-1", "0.5", "1e-12", "1e-300", "1e300", "1e400", "nan", "inf", "-0", "1e6",
     "99999999999999999999", "131073", "16385", "0.0001", "5k", "1.2M", "3B", "2T", "1.5",
+    "9" * 5000, "9" * 5000 + "x H100", "H100 x" + "9" * 5000,
 ]  # fmt: skip
 """Numbers at and beyond the edges of what each flag accepts."""
 
@@ -196,6 +197,7 @@ def assert_clean_outcome(argv: list[str], code: int, err: str) -> None:
         errors = [line for line in lines if line.startswith("advisor: error:")]
         assert len(errors) == 1, (argv, err)
         assert lines[-1] == errors[0], (argv, err)
+        assert len(errors[0]) < 1000, (argv, err)  # what the user typed is quoted, shortened
 
 
 def test_every_command_is_fuzzed() -> None:
