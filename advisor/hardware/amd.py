@@ -50,6 +50,8 @@ def _json_after_banner(text: str) -> Any:
         return json.loads(text[match.start() :])
     except json.JSONDecodeError as exc:
         raise ParseError(f"invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise ParseError("JSON nested too deeply") from None
 
 
 def parse_amd_smi_static(text: str) -> list[Device]:

@@ -56,7 +56,10 @@ def _json(text: str) -> dict[str, Any]:
     end = text.rfind("}")
     if start < 0 or end < start:
         raise ValueError("no JSON object in the output")
-    data = json.loads(text[start : end + 1])
+    try:
+        data = json.loads(text[start : end + 1])
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise ValueError("expected a JSON object")
     return data

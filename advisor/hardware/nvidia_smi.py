@@ -59,7 +59,10 @@ def parse_query(
     where a number belongs, and more rows than ``MAX_DEVICES``. Without an ``index`` column,
     rows are numbered in order.
     """
-    rows = [r for r in csv.reader(io.StringIO(text), skipinitialspace=True) if any(r)]
+    try:
+        rows = [r for r in csv.reader(io.StringIO(text), skipinitialspace=True) if any(r)]
+    except csv.Error as exc:  # a stray carriage return, a NUL byte
+        raise ParseError(f"not CSV: {exc}") from None
     if fields is None:
         if not rows:
             raise ParseError("no header row")

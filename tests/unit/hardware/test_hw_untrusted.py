@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from advisor.hardware import detect
 from advisor.hardware.limits import MAX_DEVICES, printable
@@ -145,6 +147,13 @@ def test_escape_and_bidi_characters_are_stripped_from_names_and_errors(root: Pat
         assert not any(ch in error.message for ch in "\x1b\x07\u202e\u2066\n")
 
 
+def test_deeply_nested_json_from_a_tool_is_unreadable_output(root: Path) -> None:
+    deep = "[" * 200_000 + "]" * 200_000
+    profile = _detect({AMD_SMI: deep, ROCM_SMI: deep}, root)
+    assert profile.gpus == []
+    assert "amd-smi: unreadable output: JSON nested too deeply" in _messages(profile)
+
+
 def test_printable_cuts_long_text_and_keeps_ordinary_unicode() -> None:
     assert printable("Radeon™ RX 7900 XTX — 24 GB") == "Radeon™ RX 7900 XTX — 24 GB"
     assert printable("a\tb\r\nc\x00d") == "a b c d"
@@ -271,3 +280,56 @@ def test_nvml_reporting_thousands_of_devices_is_refused(
     profile = detect(env={}, sysfs_root=root, proc_root=root)
     assert profile.gpus == []
     assert "more than 256" in _messages(profile)
+
+
+def _mutated(text: str) -> st.SearchStrategy[str]:
+    """A real capture with a slice replaced by random text, cut short, or repeated."""
+
+    def mutate(args: tuple[int, int, str, int]) -> str:
+        start, length, insert, mode = args
+        start %= max(len(text), 1)
+        if mode == 0:
+            return text[:start]
+        if mode == 1:
+            return text * (1 + length % 3)
+        return text[:start] + insert + text[start + length :]
+
+    return st.tuples(st.integers(0, 10**6), st.integers(0, 40), INSERTS, st.integers(0, 5)).map(
+        mutate
+    )
+
+
+INSERTS = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["\r", "\x00", "\n\n", "\x1b[2J", "\u202e", "9" * 30, "-1", "[N/A]", "}",
+                     ",", '"', "1e400", "NaN"]),
+)  # fmt: skip
+"""What is spliced into a capture: random text, or the bytes that break parsers."""
+
+
+TOOL_OUTPUT = {
+    QUERY: OURS + "h100-mig.csv",
+    TABLE: "nvidia-smi/h100-mig-590.txt",
+    LIST: "nvidia-smi-L/h100-mig-590.txt",
+    AMD_SMI: "amd-smi-json/strix-halo-static.json",
+    ROCM_SMI: "rocm-smi-json/apu-plus-dgpu-meminfo-vram-oneline.json",
+}
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(outputs=st.fixed_dictionaries({k: _mutated(capture(v)) for k, v in TOOL_OUTPUT.items()}))
+def test_mangled_tool_output_never_becomes_an_impossible_record(
+    root: Path, outputs: dict[tuple[str, ...], str]
+) -> None:
+    profile = _detect(dict(outputs), root)  # never raises
+    assert profile.gpu_count <= 2 * MAX_DEVICES  # at most MAX_DEVICES per vendor
+    for gpu in profile.gpus:
+        assert gpu.name and gpu.name.isprintable()
+        if gpu.memory_bytes is not None:
+            assert 0 < gpu.memory_bytes <= 16 * 1024**4
+        if gpu.memory_free_bytes is not None and gpu.memory_bytes is not None:
+            assert 0 <= gpu.memory_free_bytes <= gpu.memory_bytes
+    for error in profile.probe_errors:
+        assert error.message.isprintable() and error.probe.isprintable()
+        assert error.probe != "nvidia" and error.probe != "amd", error  # no escaped exception
