@@ -240,6 +240,31 @@ def test_every_option_at_every_edge() -> None:
     assert problems == []
 
 
+NAMES = [
+    "a" * 300, "org/" + "b" * 300, "x\x00y", "\n", "", " ", "-", "a/b/c", "..", ".", "é/ü",
+    "Qwen/Qwen2.5-0.5B\n", "llama-3.1-8b-instruct\n", "owner/na--me", "%s", "{}", "config.json",
+    "./missing/config.json", "/dev/null",
+]  # fmt: skip
+"""Odd names for the positional arguments (MODEL, ID, ORG/NAME, PATH, schema NAME)."""
+
+POSITIONAL = [["estimate"], ["catalog", "show"], ["catalog", "add"], ["catalog", "validate"],
+              ["schema"], ["estimate", "--mode", "training", "--method", "lora"]]  # fmt: skip
+
+
+@pytest.mark.usefixtures("machine")
+def test_every_positional_with_odd_names() -> None:
+    problems = []
+    for start in POSITIONAL:
+        for name in NAMES:
+            argv = [*start, "--", name] if name.startswith("-") else [*start, name]
+            code, _, err = run_cli(argv)
+            try:
+                assert_clean_outcome(argv, code, err)
+            except AssertionError:
+                problems.append(f"{argv!r} -> {code}: {err.strip()[-160:]}")
+    assert problems == []
+
+
 # --- Request ----------------------------------------------------------------------------------
 
 ODD = st.one_of(
