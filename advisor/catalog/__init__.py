@@ -96,9 +96,8 @@ def check_catalog(path: Path | None = None, *, with_user: bool = True) -> tuple[
 
 def _check(path: Path | None, user_dir: Path | None) -> tuple[int, list[Problem]]:
     from advisor.catalog.load import build, sources_for
-    from advisor.paths import catalog_dir
-
     from advisor.errors import InvalidValueError, shorten
+    from advisor.paths import catalog_dir
 
     root = catalog_dir() if path is None else path
     try:

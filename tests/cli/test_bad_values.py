@@ -224,3 +224,13 @@ def test_control_characters_in_what_the_user_typed_are_shown_escaped(
 ) -> None:
     line = _fails_with(capsys, ["hardware", "stray\rword\x1b[2J"], "unrecognized arguments")
     assert "stray\\rword\\x1b[2J" in line
+
+
+def test_catalog_validate_with_problems_ends_with_one_error_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    faulty = Path(__file__).resolve().parents[1] / "fixtures" / "catalog" / "faults"
+    assert main(["catalog", "validate", str(faulty / "unknown-licence.toml")]) == 1
+    out, err = capsys.readouterr()
+    assert "odd-licence: license:" in out  # the problems, one a line, on stdout
+    assert err == "advisor: error: catalog has 1 problem(s), listed above\n"
