@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 from advisor.cli.common import add_hardware_flags, hardware_from_args, positive_int
 from advisor.cli.exit import ExitCode
 from advisor.cli.output import error_line, print_document, stdout_console
-from advisor.errors import ConfigError, EstimateError, InvalidValueError, UnknownModelError
+from advisor.errors import (
+    ConfigError,
+    EstimateError,
+    InvalidValueError,
+    UnknownModelError,
+    shorten,
+)
 from advisor.models.estimate import (
     Method,
     Mode,
@@ -137,8 +143,13 @@ def setup_from_args(args: argparse.Namespace) -> EstimateSetup:
     else:
         precision = Precision.BF16
     targets = None
-    if args.lora_targets:
+    if args.lora_targets is not None:
         targets = tuple(t.strip() for t in args.lora_targets.split(",") if t.strip())
+        if not targets:
+            raise InvalidValueError(
+                f"--lora-targets {args.lora_targets!r} names no module",
+                "use all-linear, attention, or names such as q_proj,v_proj",
+            )
     values: dict[str, Any] = {
         "mode": mode,
         "method": method,
@@ -181,7 +192,7 @@ def resolve_model(text: str, *, revision: str | None = None) -> tuple[ModelArch,
     from advisor.estimate.config import arch_from_config, load_config
 
     path = Path(text).expanduser()
-    if path.exists() or _looks_like_path(text):
+    if _exists(path, text) or _looks_like_path(text):
         config = load_config(path)  # UnknownModelError when missing, ConfigError when broken
         file = path / "config.json" if path.is_dir() else path
         return arch_from_config(config, source=str(file)), None
@@ -194,6 +205,14 @@ def resolve_model(text: str, *, revision: str | None = None) -> tuple[ModelArch,
         return spec.arch(), spec.id
     if text.count("/") == 1:
         from advisor.hub import hub_arch
+        from advisor.models.catalog import repo_id_problem
+
+        problem = repo_id_problem(text)
+        if problem is not None:
+            raise InvalidValueError(
+                f"MODEL {_shown(text)} is neither a catalog id nor a Hub repo id: {problem}",
+                "see `advisor catalog list`, or write owner/name",
+            )
 
         arch, _ = hub_arch(text, revision=revision)
         return arch, text
@@ -216,6 +235,25 @@ def _check_lora_targets(arch: ModelArch, setup: EstimateSetup) -> None:
         f"LoRA targets {','.join(setup.lora_targets)!r} match no linear module of this model",
         "use all-linear, attention, mlp, or some of: " + ", ".join(names[:12]),
     )
+
+
+def _exists(path: Path, text: str) -> bool:
+    """Whether MODEL names an existing file or folder; a name no file system accepts (a part
+    over 255 bytes, a NUL byte) is a usage error naming the limit."""
+    try:
+        return path.exists()
+    except (OSError, ValueError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InvalidValueError(
+            f"MODEL {_shown(text)} is not a usable name ({why})",
+            "a path part is at most 255 bytes, a catalog id or owner/name Hub repo id 96 "
+            "characters per part",
+        ) from None
+
+
+def _shown(text: str) -> str:
+    """``text`` quoted for an error line, cut to 60 characters."""
+    return repr(shorten(text, 60))
 
 
 def _looks_like_path(text: str) -> bool:

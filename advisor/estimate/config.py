@@ -129,6 +129,16 @@ def arch_from_config(config: Mapping[str, Any], *, source: str | None = None) ->
     """
     r = ConfigReader(config, source)
     model_type = r.text("model_type") or ""
+    archs = config.get("architectures")
+    if archs is not None and not (
+        isinstance(archs, list) and all(isinstance(a, str) for a in archs)
+    ):
+        # The families test class names in it (``"...ForCTC" in architectures``).
+        raise ConfigError(
+            f"{source + ': ' if source else ''}'architectures' should be a list of class names, "
+            f"got {archs!r}"[:300],
+            "pass the model's full config.json (the one next to the weights)",
+        )
     if model_type in NO_READER:
         raise ConfigError(
             f"{source + ': ' if source else ''}no reader for model_type {model_type!r} yet; "

@@ -193,7 +193,7 @@ def _moe_facts(r: ConfigReader, model_type: str, layers: int) -> _Moe:
     moe.width = r.num("moe_intermediate_size") or r.req("intermediate_size")
     # Qwen2/3-MoE: every decoder_sparse_step-th layer is sparse, except mlp_only_layers.
     step = r.num("decoder_sparse_step", default=1) or 1
-    dense_only = r.config.get("mlp_only_layers") or []
+    dense_only = r.int_list("mlp_only_layers", [])
     moe.layers = sum(1 for i in range(layers) if (i + 1) % step == 0 and i not in dense_only)
     moe.shared_width = r.num("shared_expert_intermediate_size") or 0
     return moe

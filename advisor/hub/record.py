@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from advisor.models.catalog import ModelSpec
     from advisor.models.task import Task
 
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_BARE_KEY = re.compile(r"\A[A-Za-z0-9_-]+\Z")
 _RECORD_KEYS = (
     "id", "hf_repo", "name", "family", "tasks", "architecture", "params", "active_params",
     "native_dtype", "license", "languages", "release_date", "context_length", "gated", "source",
