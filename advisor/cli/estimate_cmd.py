@@ -110,7 +110,7 @@ def handle(args: argparse.Namespace) -> int:
         return ExitCode.USAGE
     setup = setup_from_args(args)
     _check_lora_targets(arch, setup)
-    hardware = hardware_from_args(args)
+    hardware = hardware_from_args(_gpus_as_count(args))
     try:
         result = estimate(arch, setup, hardware, model_id=model_id)
     except EstimateError as exc:
@@ -121,6 +121,25 @@ def handle(args: argparse.Namespace) -> int:
     else:
         render(result, hardware_capacity(result), model_id or args.model)
     return ExitCode.OK
+
+
+def _gpus_as_count(args: argparse.Namespace) -> argparse.Namespace:
+    """``--gpus N --gpu NAME`` means N of that GPU, as people type it (tensor parallel for
+    serving, data parallel / ZeRO / FSDP for training): one ``--gpu`` naming a single device
+    and no ``--gpu-count`` takes N as its count. A count above one (``--gpu "2x H100"``) or
+    ``--gpu-count`` is kept, so asking for more GPUs than it names is still refused."""
+    from advisor.errors import AdvisorError
+    from advisor.whatif import parse_gpu_expr
+
+    if args.gpus <= 1 or args.gpu_count is not None or len(args.gpu) != 1:
+        return args
+    try:
+        _, count = parse_gpu_expr(args.gpu[0])
+    except AdvisorError:
+        return args  # hardware_from_args reports the bad name with its hint
+    if count != 1:
+        return args
+    return argparse.Namespace(**{**vars(args), "gpu_count": args.gpus})
 
 
 def setup_from_args(args: argparse.Namespace) -> EstimateSetup:
