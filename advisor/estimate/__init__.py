@@ -15,6 +15,14 @@ from advisor.estimate.constants import (
     LORA_DROPOUT_BYTES_PER_INPUT,
     VLLM_GPU_MEMORY_UTILIZATION,
 )
+from advisor.estimate.decode import (
+    DecodeTerms,
+    band_key,
+    decode_terms,
+    error_band,
+    model_for,
+    step_seconds,
+)
 from advisor.estimate.memory import (
     activation_offload_host_bytes,
     dims,
@@ -67,6 +75,7 @@ __all__ = [
     "activation_offload_host_bytes",
     "bytes_read_per_token",
     "cost_usd",
+    "decode_step_terms",
     "decode_tokens_per_s",
     "epoch_time_s",
     "estimate",
@@ -103,6 +112,24 @@ def kv_element_bytes(setup: EstimateSetup) -> float:
     if setup.kv_cache_precision is not None:
         return KV_BYTES.get(setup.kv_cache_precision, 2.0)
     return 4.0 if setup.precision is Precision.FP32 else 2.0
+
+
+def decode_step_terms(arch: ModelArch, setup: EstimateSetup, gpu: GpuInfo) -> DecodeTerms | None:
+    """The inputs of one decode step of ``setup`` on ``gpu`` (weights read, each sequence's
+    cache at the mid-point of generation, devices, depth), or None without a bandwidth figure;
+    ``estimate`` and ``bench/fitting.py`` both use it."""
+    d = dims(arch)
+    kv_per_seq = kv_cache_bytes(arch, setup.seq + setup.gen // 2, 1, kv_element_bytes(setup))
+    return decode_terms(
+        weight_bytes_read=bytes_read_per_token(arch, setup.precision),
+        kv_bytes_read_per_seq=kv_per_seq,
+        batch=setup.batch,
+        layers=d.layers if d else 1,
+        gpu=gpu,
+        setup=setup,
+        arch=arch,
+        total_weight_bytes=weights_bytes(arch, setup.precision),
+    )
 
 
 def _pick_gpu(hardware: HardwareProfile | None, gpu: GpuInfo | None) -> GpuInfo | None:
@@ -247,16 +274,11 @@ def estimate(
     if target is not None:
         decode = prefill = None
         if setup.mode is Mode.INFERENCE:
-            kv_per_seq = kv_cache_bytes(
-                arch, setup.seq + setup.gen // 2, 1, kv_element_bytes(setup)
-            )
-            decode = decode_tokens_per_s(
-                weight_bytes_read=bytes_read_per_token(arch, setup.precision),
-                kv_bytes_read_per_seq=kv_per_seq,
-                batch=setup.batch,
-                layers=layers,
-                gpu=target,
-                setup=setup,
+            terms = decode_step_terms(arch, setup, target)
+            decode = (
+                None
+                if terms is None
+                else setup.batch / step_seconds(terms, model_for(setup.runtime))
             )
             prefill = prefill_tokens_per_s(arch, setup, target)
         train = train_tokens_per_s(arch, setup, target)
@@ -344,9 +366,14 @@ def _assumptions(setup: EstimateSetup) -> list[str]:
             )
         if setup.gpus > 1:
             out.append(f"Weights and KV cache split evenly over {setup.gpus} GPUs")
+        m = model_for(setup.runtime)
         out.append(
-            "Decode speed: bytes streamed per token / (bandwidth × efficiency) + launch overhead"
+            f"Decode speed: {m.name} model (bytes / ({m.efficiency:.2f} × bandwidth × TP)"
+            f" + {m.layer_s * 1e3:.3f} ms per layer + {m.step_s * 1e3:.2f} ms per step"
+            f"{' + TP all-reduce' if setup.gpus > 1 else ''}, floored by compute);"
+            f" {error_band(band_key(setup.runtime))}"
         )
+        out.append(f"Memory: {error_band('inference-memory')}")
     else:
         stage = zero_stage(setup)
         if setup.gpus > 1 or stage:
@@ -364,6 +391,7 @@ def _assumptions(setup: EstimateSetup) -> list[str]:
         if not setup.gradient_checkpointing:
             out.append("Activations per Korthikanti et al. 2022 without recomputation")
         out.append("Training speed: peak FLOP/s × MFU / (6·N per token, 4·N with a frozen base)")
+        out.append(f"Memory: {error_band('training-memory/' + setup.method.value)}")
     return out
 
 
