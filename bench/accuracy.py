@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from typing import Any
 
 from accuracy_report import budget_failures, fitted_constants, report
+from calibration_compare import report as calibration_report
 from fitting import DecodeRow
 
 from advisor.errors import AdvisorError
@@ -398,6 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     rows, failures = run(root)
     print(report(rows))
     print(fitted_constants(root))
+    print(calibration_report())
     print("\nrows left out:\n  " + "\n  ".join(dropped(root)))
     if failures:
         print("\nBUDGET FAILED:\n  " + "\n  ".join(failures))
