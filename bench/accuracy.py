@@ -25,12 +25,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from typing import Any
-
-from accuracy_report import budget_failures, fitted_constants, report
-from calibration_compare import report as calibration_report
-from fitting import DecodeRow
 
 from advisor.errors import AdvisorError
 from advisor.estimate import estimate
@@ -45,6 +41,9 @@ from advisor.models.estimate import (
     parse_precision,
 )
 from advisor.models.hardware import GpuInfo, Vendor
+from bench.accuracy_report import budget_failures, fitted_constants, report
+from bench.calibration_compare import report as calibration_report
+from bench.fitting import DecodeRow
 
 
 @dataclass(frozen=True)
@@ -360,9 +359,8 @@ def with_lopo(rows: list[Row], root: Path) -> list[Row]:
     row, so their LOPO estimate is the estimate itself."""
     from dataclasses import replace as _replace
 
-    from fitting import fit
-
     from advisor.estimate.decode import step_seconds
+    from bench.fitting import fit
 
     decode = decode_rows(root)
     by_id = {r.id: r for r in decode}

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from accuracy import Row
+    from bench.accuracy import Row
 
 BUDGET_MEDIAN = {
     "inference/peak_mem_bytes": 0.03,
@@ -78,10 +78,9 @@ def fitted_constants(root: Path) -> str:
     shipped table (``advisor.estimate.decode.DECODE_MODELS``) matches the fit."""
     from dataclasses import replace
 
-    from accuracy import decode_rows
-    from fitting import FITTERS, describe, fit
-
     from advisor.estimate.decode import DECODE_MODELS
+    from bench.accuracy import decode_rows
+    from bench.fitting import FITTERS, describe, fit
 
     decode = decode_rows(root)
     models = fit(decode)

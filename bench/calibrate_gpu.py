@@ -103,7 +103,7 @@ def plan(model: str, params_hint: float) -> Iterator[Measurement]:
 def _params_hint(config: dict[str, Any]) -> float:
     h, layers = config.get("hidden_size", 0), config.get("num_hidden_layers", 0)
     inter, vocab = config.get("intermediate_size", 0), config.get("vocab_size", 0)
-    return layers * (4 * h * h + 3 * h * inter) + 2 * vocab * h
+    return float(layers * (4 * h * h + 3 * h * inter) + 2 * vocab * h)
 
 
 def _our_count(config: dict[str, Any], cfg_path: Path) -> int | None:
@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dry run: {planned} of {len(rows)} measurements fit {args.budget_s:.0f} s;"
               f" rows in {out}")  # fmt: skip
         return 0 if planned == len(rows) else 1
-    from calibrate_torch import environment, measure  # torch only on the real run
+    from bench.calibrate_torch import environment, measure  # torch only on the real run
 
     env = environment()
     out = args.out or OUT_DIR / f"{env['gpu'].replace(' ', '_')}.csv"
@@ -198,5 +198,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     sys.exit(main())

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import torch  # type: ignore[import-not-found]
-from calibrate_gpu import Measurement
+
+from bench.calibrate_gpu import Measurement
 
 _CACHE: dict[str, Any] = {}
 
@@ -104,7 +105,7 @@ def _train(model: Any, m: Measurement) -> None:
     for p in model.parameters():
         p.requires_grad_(m.method == "full")
     if m.method == "lora":
-        from peft import LoraConfig, get_peft_model  # type: ignore[import-not-found]
+        from peft import LoraConfig, get_peft_model
 
         cfg = LoraConfig(r=16, lora_alpha=32, lora_dropout=0.05, target_modules="all-linear")
         net = get_peft_model(model, cfg)

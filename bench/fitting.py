@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from advisor.estimate.decode import (
     DECODE_MODELS,
@@ -233,7 +233,7 @@ def describe(models: dict[Runtime, DecodeModel]) -> list[str]:
 
 def main() -> int:
     """Print the fit on all public decode rows."""
-    from accuracy import decode_rows, default_root
+    from bench.accuracy import decode_rows, default_root
 
     root = Path(sys.argv[1]) if len(sys.argv) > 1 else default_root()
     print("\n".join(describe(fit(decode_rows(root)))))

@@ -18,7 +18,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 
 def _load(name: str) -> ModuleType:
-    sys.path.insert(0, str(REPO / "bench"))
+    sys.path.insert(0, str(REPO))
     spec = importlib.util.spec_from_file_location(name, REPO / "bench" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
