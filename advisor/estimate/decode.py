@@ -113,7 +113,10 @@ TENSOR_RT = replace(
 ENGINES = replace(
     COMPILED_DEFAULT,
     name="serving engine with CUDA graphs (vLLM, SGLang, TGI, MLC, ExLlama)",
-    source=COMPILED_DEFAULT.source + "; no public row fits these engines yet",
+    allreduce_s=TENSOR_RT.allreduce_s,
+    source=COMPILED_DEFAULT.source
+    + "; no public row fits these engines yet; all-reduce latency as fitted for FasterTransformer"
+    " (the same NVLink collective)",
 )
 
 DECODE_MODELS: dict[Runtime, DecodeModel] = {
