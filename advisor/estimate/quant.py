@@ -175,33 +175,13 @@ def linear_bits(precision: Precision, *, double_quant: bool = True) -> float:
     return gguf_bits(precision)[0]
 
 
-BNB_FUSED_EXPERTS = frozenset({"gpt_oss", "llama4", "llama4_text"})
-"""Model types whose routed experts are stacked ``nn.Parameter`` tensors, not ``nn.Linear``
-layers (transformers ``GptOssExperts``, ``Llama4TextExperts``): bitsandbytes quantizes only
-``nn.Linear`` (transformers ``integrations/bitsandbytes.py`` ``replace_with_bnb_linear``), so
-load_in_4bit/8bit leaves these experts in 16-bit."""
-
-_BNB = (Precision.NF4, Precision.INT4, Precision.INT8)
-
-
-def bnb_unquantized_params(arch: ModelArch) -> int:
-    """Linear-kind parameters bitsandbytes leaves in 16-bit (fused MoE experts), else 0."""
-    if arch.model_type not in BNB_FUSED_EXPERTS or not arch.modules:
-        return 0
-    return sum(m.count * m.in_features * m.out_features for m in arch.modules
-               if m.kind == "expert")  # fmt: skip
-
-
 def weights_bytes(arch: ModelArch, precision: Precision, *, double_quant: bool = True) -> int:
     """Bytes of all weights stored at ``precision`` (see the module docstring for what stays
-    at higher precision). ``double_quant`` applies to NF4/INT4 only (QLoRA's default).
-    Under bitsandbytes, fused MoE experts (``BNB_FUSED_EXPERTS``) stay 16-bit."""
+    at higher precision). ``double_quant`` applies to NF4/INT4 only (QLoRA's default)."""
     split = split_params(arch)
     if precision in FLOAT_BYTES:
         return round(split.total * FLOAT_BYTES[precision])
-    kept = bnb_unquantized_params(arch) if precision in _BNB else 0
-    linear = (split.linear - kept) * linear_bits(precision, double_quant=double_quant) / 8
-    linear += kept * 2
+    linear = split.linear * linear_bits(precision, double_quant=double_quant) / 8
     if precision.is_gguf:
         base = gguf_bits(precision)[1]
         emb = split.embedding * base / 8

@@ -112,15 +112,6 @@ def test_gpt_oss_full_attention_layers_keep_the_whole_context() -> None:
     assert full <= est.memory.breakdown.kv_cache_bytes <= full * 1.01
 
 
-def test_bitsandbytes_leaves_fused_experts_in_16_bit() -> None:
-    arch = load_catalog().get("gpt-oss-120b").arch()
-    est = estimate(arch, EstimateSetup(mode=Mode.TRAINING, method=Method.QLORA,
-                                       precision=Precision.NF4, seq=512))  # fmt: skip
-    experts = sum(m.count * m.in_features * m.out_features for m in arch.modules
-                  if m.kind == "expert")  # fmt: skip
-    assert est.memory.breakdown.weights_bytes >= experts * 2
-
-
 def test_assumptions_name_the_runtime_model_and_its_error() -> None:
     est = estimate(llama2_7b(), EstimateSetup(runtime=Runtime.LLAMA_CPP), gpu=A100)
     line = next(a for a in est.assumptions if a.startswith("Decode speed"))
