@@ -71,6 +71,8 @@ def register(sub: Any) -> None:
     p.add_argument("--flash-attention", action=argparse.BooleanOptionalAction, default=None,
                    help="memory-efficient attention (default: on)")  # fmt: skip
     p.add_argument("--lora-rank", type=positive_int, default=16, metavar="R")
+    p.add_argument("--lora-dropout", type=float, default=0.05, metavar="P",
+                   help="LoRA dropout (0 saves no dropped input copies)")  # fmt: skip
     p.add_argument("--lora-targets", metavar="T",
                    help="all-linear (default), attention, or names: q_proj,v_proj")  # fmt: skip
     p.add_argument("--cpu-offload", action="store_true",
@@ -169,6 +171,7 @@ def setup_from_args(args: argparse.Namespace) -> EstimateSetup:
         "gen": args.gen,
         "gradient_checkpointing": args.gradient_checkpointing,
         "lora_rank": args.lora_rank,
+        "lora_dropout": args.lora_dropout,
         "lora_targets": targets,
         "cpu_offload": args.cpu_offload,
         "activation_offload": args.activation_offload,

@@ -16,9 +16,8 @@ from advisor.estimate.constants import (
     VLLM_GPU_MEMORY_UTILIZATION,
 )
 from advisor.estimate.decode import (
-    DecodeTerms,
     band_key,
-    decode_terms,
+    decode_step_terms,
     error_band,
     model_for,
     step_seconds,
@@ -34,8 +33,8 @@ from advisor.estimate.memory import (
 )
 from advisor.estimate.parallel import DeviceShare, per_device, zero_stage
 from advisor.estimate.quant import (
-    KV_BYTES,
     bytes_read_per_token,
+    kv_element_bytes,
     linear_bits,
     split_params,
     weights_bytes,
@@ -82,6 +81,7 @@ __all__ = [
     "forward_flops_per_token",
     "inference_activation_bytes",
     "kv_cache_bytes",
+    "kv_element_bytes",
     "layer_activation_bytes",
     "linear_bits",
     "lora_params",
@@ -107,31 +107,6 @@ def compute_dtype_bytes(setup: EstimateSetup) -> float:
     return 2.0
 
 
-def kv_element_bytes(setup: EstimateSetup) -> float:
-    """Bytes per cached element: the requested cache precision, else 16-bit (fp32 for fp32)."""
-    if setup.kv_cache_precision is not None:
-        return KV_BYTES.get(setup.kv_cache_precision, 2.0)
-    return 4.0 if setup.precision is Precision.FP32 else 2.0
-
-
-def decode_step_terms(arch: ModelArch, setup: EstimateSetup, gpu: GpuInfo) -> DecodeTerms | None:
-    """The inputs of one decode step of ``setup`` on ``gpu`` (weights read, each sequence's
-    cache at the mid-point of generation, devices, depth), or None without a bandwidth figure;
-    ``estimate`` and ``bench/fitting.py`` both use it."""
-    d = dims(arch)
-    kv_per_seq = kv_cache_bytes(arch, setup.seq + setup.gen // 2, 1, kv_element_bytes(setup))
-    return decode_terms(
-        weight_bytes_read=bytes_read_per_token(arch, setup.precision),
-        kv_bytes_read_per_seq=kv_per_seq,
-        batch=setup.batch,
-        layers=d.layers if d else 1,
-        gpu=gpu,
-        setup=setup,
-        arch=arch,
-        total_weight_bytes=weights_bytes(arch, setup.precision),
-    )
-
-
 def _pick_gpu(hardware: HardwareProfile | None, gpu: GpuInfo | None) -> GpuInfo | None:
     if gpu is not None:
         return gpu
@@ -148,7 +123,8 @@ def _trainable_layers(arch: ModelArch, setup: EstimateSetup) -> int | None:
 
 def _adapter_activation_bytes(arch: ModelArch, setup: EstimateSetup, e: float) -> float:
     """Activations LoRA adds: each target's dropped input and mask
-    (``LORA_DROPOUT_BYTES_PER_INPUT``), and with a bitsandbytes 4-bit base the input of every
+    (``LORA_DROPOUT_BYTES_PER_INPUT``, only when ``lora_dropout`` > 0), and with a
+    bitsandbytes 4-bit base the input of every
     quantized linear, which ``bnb.MatMul4Bit`` saves for backward whenever its input needs a
     gradient (bitsandbytes ``autograd/_functions.py``: ``ctx.tensors = (A, B)``)."""
     tokens = setup.seq * setup.batch
@@ -156,7 +132,10 @@ def _adapter_activation_bytes(arch: ModelArch, setup: EstimateSetup, e: float) -
     recompute = setup.gradient_checkpointing or setup.activation_offload
     saved_layers = 1 if recompute else layers
     targets = lora_target_modules(arch, setup.lora_targets)
-    per_layer: float = LORA_DROPOUT_BYTES_PER_INPUT * sum(m.in_features * m.count for m in targets)
+    # PEFT applies nn.Dropout to each target's input only when lora_dropout > 0 (with 0 it is
+    # nn.Identity and nothing extra is saved: peft ``tuners/lora/layer.py``).
+    dropout = LORA_DROPOUT_BYTES_PER_INPUT if setup.lora_dropout > 0 else 0.0
+    per_layer: float = dropout * sum(m.in_features * m.count for m in targets)
     if setup.precision in (Precision.NF4, Precision.INT4) and not recompute:
         # With recomputation the one live layer is already counted in full (Korthikanti).
         quantized = [m for m in linear_modules(arch) if m.kind != "lm_head"]

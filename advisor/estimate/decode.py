@@ -29,6 +29,8 @@ from advisor.estimate.constants import (
     MFU_PREFILL,
     UNIFIED_MEMORY_BANDWIDTH_EFFICIENCY,
 )
+from advisor.estimate.memory import dims, kv_cache_bytes
+from advisor.estimate.quant import bytes_read_per_token, kv_element_bytes, weights_bytes
 from advisor.models.arch import ModelArch
 from advisor.models.estimate import EstimateSetup, Precision, Runtime
 from advisor.models.hardware import GpuInfo
@@ -281,3 +283,21 @@ def band_key(runtime: Runtime) -> str:
 def model_for(runtime: Runtime) -> DecodeModel:
     """The decode model ``runtime`` uses."""
     return DECODE_MODELS[runtime]
+
+
+def decode_step_terms(arch: ModelArch, setup: EstimateSetup, gpu: GpuInfo) -> DecodeTerms | None:
+    """The inputs of one decode step of ``setup`` on ``gpu`` (weights read, each sequence's
+    cache at the mid-point of generation, devices, depth), or None without a bandwidth figure;
+    ``estimate`` and ``bench/fitting.py`` both use it."""
+    d = dims(arch)
+    kv_per_seq = kv_cache_bytes(arch, setup.seq + setup.gen // 2, 1, kv_element_bytes(setup))
+    return decode_terms(
+        weight_bytes_read=bytes_read_per_token(arch, setup.precision),
+        kv_bytes_read_per_seq=kv_per_seq,
+        batch=setup.batch,
+        layers=d.layers if d else 1,
+        gpu=gpu,
+        setup=setup,
+        arch=arch,
+        total_weight_bytes=weights_bytes(arch, setup.precision),
+    )

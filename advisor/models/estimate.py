@@ -151,6 +151,12 @@ class EstimateSetup(Frozen):
     flash_attention: bool = True
     lora_rank: int = 16
     lora_alpha: int | None = None
+    lora_dropout: float = Field(
+        default=0.05,
+        ge=0.0,
+        lt=1.0,
+        description="LoRA dropout; above 0 PEFT saves a dropped copy of each target's input.",
+    )
     lora_targets: tuple[str, ...] | None = Field(
         default=None,
         description="LoRA target module names or kinds ('all-linear', 'attention', 'q_proj'...);"

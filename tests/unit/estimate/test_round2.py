@@ -128,3 +128,11 @@ def test_gpus_with_a_bare_gpu_name_means_that_many(tmp_path: Any) -> None:
     h20 = subprocess.run([*cmd[:5], "--gpu", "H20", "--json"], capture_output=True, text=True,
                          env=env, check=False)  # fmt: skip
     assert h20.returncode == 0 and '"fits": true' in h20.stdout
+
+
+def test_lora_dropout_copies_only_when_dropout_is_on() -> None:
+    kw: dict[str, Any] = {"mode": Mode.TRAINING, "method": Method.LORA, "seq": 2048, "batch": 4}
+    on = estimate(llama2_7b(), EstimateSetup(lora_dropout=0.05, **kw)).memory.total_bytes
+    off = estimate(llama2_7b(), EstimateSetup(lora_dropout=0.0, **kw)).memory.total_bytes
+    # 4 x 2048 tokens x (7 targets' inputs per layer) x 3 bytes x 32 layers: hundreds of MiB.
+    assert on - off > 200 * 2**20
