@@ -136,3 +136,16 @@ def test_lora_dropout_copies_only_when_dropout_is_on() -> None:
     off = estimate(llama2_7b(), EstimateSetup(lora_dropout=0.0, **kw)).memory.total_bytes
     # 4 x 2048 tokens x (7 targets' inputs per layer) x 3 bytes x 32 layers: hundreds of MiB.
     assert on - off > 200 * 2**20
+
+
+def test_whisper_encoder_trains_on_its_30_second_frames() -> None:
+    # Whisper pads every clip to 30 s: 1500 encoder positions whatever the transcript length.
+    arch = load_catalog().get("whisper-small").arch()
+    assert arch.encoder_seq_len == 1500
+    setup = EstimateSetup(mode=Mode.TRAINING, method=Method.FULL, seq=448, batch=16)
+    frames = estimate(arch, setup).memory.breakdown.activations_bytes
+    as_text = arch.model_copy(update={"encoder_seq_len": 448})
+    short = estimate(as_text, setup).memory.breakdown.activations_bytes
+    assert frames > short * 1.5  # the 12 encoder layers hold 1500 positions, not 448
+    longer = estimate(arch, EstimateSetup(mode=Mode.TRAINING, seq=449, batch=16))
+    assert longer.memory.breakdown.activations_bytes >= frames
