@@ -370,6 +370,12 @@ def _assumptions(setup: EstimateSetup) -> list[str]:
         if not setup.gradient_checkpointing:
             out.append("Activations per Korthikanti et al. 2022 without recomputation")
         out.append("Training speed: peak FLOP/s × MFU / (6·N per token, 4·N with a frozen base)")
+        out.append(
+            "Peak counted as weights + optimizer state + gradients + saved activations and"
+            " logits together: gradients stay allocated through the next forward under gradient"
+            " accumulation, DeepSpeed's gradient buffers or zero_grad without set_to_none (every"
+            " public row); freed gradients would lower a full fine-tune's peak"
+        )
         out.append(f"Memory: {error_band('training-memory/' + setup.method.value)}")
     return out
 
