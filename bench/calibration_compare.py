@@ -1,7 +1,9 @@
 """Our own calibration rows (``tests/fixtures/calibration/*.csv``, written by
 ``bench/calibrate_gpu.py`` on a lent GPU) against the estimators, reported apart from the
 published ground truth. Memory rows compare with ``max_memory_allocated`` (tensors only, so
-the estimate's overhead is left out); decode rows with Transformers' eager model."""
+the estimate's overhead is left out; the script's training loop frees gradients with
+``zero_grad(set_to_none=True)`` and does not accumulate, so ``gradients_freed``); decode rows with
+Transformers' eager model."""
 
 from __future__ import annotations
 
@@ -27,7 +29,8 @@ def compare_row(row: dict[str, str]) -> tuple[str, float, float | None]:
     if kind == "train":
         setup = EstimateSetup(mode=Mode.TRAINING, method=Method(row["method"]),
                               precision=Precision.BF16, batch=batch, seq=seq,
-                              gradient_checkpointing=row["checkpointing"] == "True")  # fmt: skip
+                              gradient_checkpointing=row["checkpointing"] == "True",
+                              gradients_freed=True)  # fmt: skip  # set_to_none, no accumulation
     else:
         setup = EstimateSetup(batch=batch, seq=seq, gen=gen, precision=Precision.BF16)
     info = None

@@ -71,6 +71,8 @@ def register(sub: Any) -> None:
     p.add_argument("--flash-attention", action=argparse.BooleanOptionalAction, default=None,
                    help="memory-efficient attention (default: on)")  # fmt: skip
     p.add_argument("--lora-rank", type=positive_int, default=16, metavar="R")
+    p.add_argument("--gradients-freed", action="store_true",
+                   help="gradients freed each step, no accumulation: peak over phases")  # fmt: skip
     p.add_argument("--lora-dropout", type=float, default=0.05, metavar="P",
                    help="LoRA dropout (0 saves no dropped input copies)")  # fmt: skip
     p.add_argument("--lora-targets", metavar="T",
@@ -177,6 +179,7 @@ def setup_from_args(args: argparse.Namespace) -> EstimateSetup:
         "activation_offload": args.activation_offload,
         "chunked_loss": args.chunked_loss,
         "optimizer_in_backward": args.optimizer_in_backward,
+        "gradients_freed": args.gradients_freed,
         "runtime": Runtime(args.runtime),
         "gpus": args.gpus,
         "zero": args.zero,

@@ -179,10 +179,25 @@ def training_share(arch: ModelArch, setup: EstimateSetup, notes: list[str]) -> D
         kv_cache=0,
         layers=layers,
     )
+    share = _peak_phase(share, setup, layers)
     if setup.activation_offload:
         host = activation_offload_host_bytes(arch, setup.seq, setup.batch, element_bytes=e)
         share = share._replace(cpu=share.cpu + round(host))
     return share
+
+
+def _peak_phase(share: DeviceShare, setup: EstimateSetup, layers: int) -> DeviceShare:
+    """The parts alive at the peak phase. By default gradients are alive through forward
+    (gradient accumulation, DeepSpeed's buffers, zero_grad without set_to_none), so every part
+    counts at once. With ``gradients_freed`` (and no ZeRO/FSDP) they exist only from backward
+    on: the peak is forward/loss (saved activations and logits, no gradients) or the end of
+    backward (all gradients, one layer's activations), whichever is larger."""
+    if not setup.gradients_freed or setup.zero is not None or setup.fsdp:
+        return share
+    one_layer = share.activations // max(layers, 1)
+    if share.gradients + one_layer > share.activations:
+        return share._replace(activations=one_layer)
+    return share._replace(gradients=0)
 
 
 def estimate(

@@ -169,6 +169,12 @@ class EstimateSetup(Frozen):
     activation_offload: bool = False
     chunked_loss: bool = Field(default=False, description="No full-vocabulary fp32 logits.")
     optimizer_in_backward: bool = False
+    gradients_freed: bool = Field(
+        default=False,
+        description="Gradients freed after each optimizer step and not accumulated"
+        " (zero_grad(set_to_none=True), PyTorch >= 2.0, gradient_accumulation 1, no DeepSpeed):"
+        " the peak is then the larger of the forward/loss and backward phases, not their sum.",
+    )
     runtime: Runtime = Runtime.TRANSFORMERS
     gpus: int = 1
     zero: int | None = Field(default=None, description="DeepSpeed ZeRO stage 0-3.")

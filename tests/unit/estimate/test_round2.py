@@ -149,3 +149,22 @@ def test_whisper_encoder_trains_on_its_30_second_frames() -> None:
     assert frames > short * 1.5  # the 12 encoder layers hold 1500 positions, not 448
     longer = estimate(arch, EstimateSetup(mode=Mode.TRAINING, seq=449, batch=16))
     assert longer.memory.breakdown.activations_bytes >= frames
+
+
+def test_freed_gradients_make_the_peak_the_larger_phase_not_the_sum() -> None:
+    kw: dict[str, Any] = {"mode": Mode.TRAINING, "method": Method.FULL, "seq": 1024, "batch": 2}
+    summed = estimate(llama2_7b(), EstimateSetup(**kw)).memory
+    phased = estimate(llama2_7b(), EstimateSetup(gradients_freed=True, **kw)).memory
+    b, p = summed.breakdown, phased.breakdown
+    assert phased.total_bytes < summed.total_bytes
+    # The peak keeps the larger of the two phases: never below either of them.
+    persistent = b.weights_bytes + b.optimizer_bytes
+    assert p.weights_bytes + p.optimizer_bytes + p.gradients_bytes + p.activations_bytes >= (
+        persistent + max(b.gradients_bytes, b.activations_bytes)
+    )
+    # DeepSpeed keeps gradient buffers: no change under ZeRO.
+    zero = EstimateSetup(gradients_freed=True, zero=2, **kw)
+    assert (
+        estimate(llama2_7b(), zero).memory.total_bytes
+        == estimate(llama2_7b(), EstimateSetup(zero=2, **kw)).memory.total_bytes
+    )
