@@ -119,6 +119,20 @@ def _fit_eff(
     return best[0], best[1]
 
 
+def _best_efficiency(rows: list[DecodeRow], layer_s: float) -> float:
+    """The grid efficiency that best fits ``rows`` with the launch cost fixed at ``layer_s``
+    (one device each: the rows these fits use are single-GPU)."""
+
+    def err(e: float) -> float:
+        return sum(
+            ((r.terms.bytes_read / (e * r.terms.bandwidth) + r.terms.layers * layer_s) / r.step_s
+             - 1) ** 2
+            for r in rows
+        )  # fmt: skip
+
+    return min(GRID, key=err)
+
+
 def _eager(rows: list[DecodeRow], d: DecodeModel) -> DecodeModel:
     plain = [r for r in rows if not r.terms.bnb4 and not r.terms.unified]
     if not plain:
@@ -146,19 +160,7 @@ def _llama_cpp(rows: list[DecodeRow], d: DecodeModel) -> DecodeModel:
         m = replace(m, efficiency=eff, layer_s=layer)
     unified = [r for r in rows if r.terms.unified]
     if unified:
-        launch = m.layer_s
-        best = min(
-            GRID,
-            key=lambda e: sum(
-                (
-                    (r.terms.bytes_read / (e * r.terms.bandwidth) + r.terms.layers * launch)
-                    / r.step_s
-                    - 1
-                )
-                ** 2
-                for r in unified
-            ),
-        )
+        best = _best_efficiency(unified, m.layer_s)
         m = replace(m, unified_efficiency=best)
     return m
 
@@ -167,19 +169,7 @@ def _tensor_rt(rows: list[DecodeRow], d: DecodeModel) -> DecodeModel:
     m = d
     single = [r for r in rows if r.terms.tp == 1]
     if single:
-        fixed = d.layer_s
-        eff = min(
-            GRID,
-            key=lambda e: sum(
-                (
-                    (r.terms.bytes_read / (e * r.terms.bandwidth) + r.terms.layers * fixed)
-                    / r.step_s
-                    - 1
-                )
-                ** 2
-                for r in single
-            ),
-        )
+        eff = _best_efficiency(single, d.layer_s)
         m = replace(m, efficiency=eff)
     multi = [r for r in rows if r.terms.tp > 1]
     if multi:
