@@ -77,6 +77,10 @@ def register(sub: Any) -> None:
     p.add_argument("--flash-attention", action=argparse.BooleanOptionalAction, default=None,
                    help="memory-efficient attention (default: on)")  # fmt: skip
     p.add_argument("--lora-rank", type=positive_int, default=16, metavar="R")
+    p.add_argument("--gradients-freed", action="store_true",
+                   help="gradients freed each step, no accumulation: peak over phases")  # fmt: skip
+    p.add_argument("--lora-dropout", type=float, default=0.05, metavar="P",
+                   help="LoRA dropout (0 saves no dropped input copies)")  # fmt: skip
     p.add_argument("--lora-targets", metavar="T",
                    help="all-linear (default), attention, or names: q_proj,v_proj")  # fmt: skip
     p.add_argument("--cpu-offload", action="store_true",
@@ -116,7 +120,7 @@ def handle(args: argparse.Namespace) -> int:
         return ExitCode.USAGE
     setup = setup_from_args(args)
     _check_lora_targets(arch, setup)
-    hardware = hardware_from_args(args)
+    hardware = hardware_from_args(_gpus_as_count(args))
     try:
         result = estimate(arch, setup, hardware, model_id=model_id)
     except EstimateError as exc:
@@ -127,6 +131,25 @@ def handle(args: argparse.Namespace) -> int:
     else:
         render(result, hardware_capacity(result), model_id or args.model)
     return ExitCode.OK
+
+
+def _gpus_as_count(args: argparse.Namespace) -> argparse.Namespace:
+    """``--gpus N --gpu NAME`` means N of that GPU, as people type it (tensor parallel for
+    serving, data parallel / ZeRO / FSDP for training): one ``--gpu`` naming a single device
+    and no ``--gpu-count`` takes N as its count. A count above one (``--gpu "2x H100"``) or
+    ``--gpu-count`` is kept, so asking for more GPUs than it names is still refused."""
+    from advisor.errors import AdvisorError
+    from advisor.whatif import parse_gpu_expr
+
+    if args.gpus <= 1 or args.gpu_count is not None or len(args.gpu) != 1:
+        return args
+    try:
+        _, count = parse_gpu_expr(args.gpu[0])
+    except AdvisorError:
+        return args  # hardware_from_args reports the bad name with its hint
+    if count != 1:
+        return args
+    return argparse.Namespace(**{**vars(args), "gpu_count": args.gpus})
 
 
 def setup_from_args(args: argparse.Namespace) -> EstimateSetup:
@@ -161,11 +184,13 @@ def setup_from_args(args: argparse.Namespace) -> EstimateSetup:
         "gen": args.gen,
         "gradient_checkpointing": args.gradient_checkpointing,
         "lora_rank": args.lora_rank,
+        "lora_dropout": args.lora_dropout,
         "lora_targets": targets,
         "cpu_offload": args.cpu_offload,
         "activation_offload": args.activation_offload,
         "chunked_loss": args.chunked_loss,
         "optimizer_in_backward": args.optimizer_in_backward,
+        "gradients_freed": args.gradients_freed,
         "runtime": Runtime(args.runtime),
         "gpus": args.gpus,
         "zero": args.zero,
