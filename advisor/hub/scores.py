@@ -50,6 +50,8 @@ _DATASETS: dict[str, frozenset[str]] = {
     "flores-200": frozenset({"flores-200", "flores200", "flores"}),
     "coco": frozenset({"coco", "coco2017", "coco-2017"}),
     "ade20k": frozenset({"ade20k", "ade-20k", "scene-parse-150"}),
+    "cnn-dailymail": frozenset({"cnn-dailymail", "cnn-dm"}),
+    "xsum": frozenset({"xsum"}),
 }
 """Canonical dataset -> the spellings of a card's dataset ``type`` (owner prefix dropped,
 lower case, ``_`` as ``-``) that name it."""
@@ -67,6 +69,9 @@ _GENERIC: dict[tuple[str, str], str] = {
     ("coco", "map"): "coco-box-ap",
 }  # fmt: skip
 """(canonical dataset, card metric type) -> catalog metric id, for generic metric names."""
+
+_BY_NAME = frozenset({"rouge"})
+"""Card metric types that name a family; the entry's ``name`` says which member."""
 
 _BOUND = {metric: dataset for (dataset, _), metric in _GENERIC.items()}
 """Catalog metrics that only mean something on one dataset: a card metric that names one of
@@ -123,6 +128,8 @@ def _test_set(key: str | None, config: str, split: str) -> str | None:
         ("coco", "validation"): "coco-val2017",
         ("coco", "val2017"): "coco-val2017",
         ("ade20k", "validation"): "ade20k-val",
+        ("cnn-dailymail", "test"): "cnn-dailymail-test",
+        ("xsum", "test"): "xsum-test",
     }
     return ids.get((key or "", "validation" if split in ("val", "dev") else split))
 
@@ -190,7 +197,7 @@ def card_scores(
     from advisor.models.catalog import QualitySignal
 
     found = CardScores()
-    seen: set[tuple[str, str | None, str]] = set()
+    seen: set[tuple[str, str, str | None]] = set()
     for result in _results(model_index):
         dataset = result.get("dataset")
         metrics = result.get("metrics")
@@ -205,10 +212,15 @@ def card_scores(
             if signal is None or len(found.signals) >= MAX_SIGNALS:
                 found.skipped += 1
                 continue
-            ident = (signal.metric, signal.test_set, signal.benchmark)
-            if ident not in seen:
-                seen.add(ident)
-                found.signals.append(signal)
+            # one score per metric and canonical test set (the first: ROUGE-L before
+            # ROUGE-Lsum); elsewhere one per benchmark text
+            where = signal.test_set or signal.benchmark
+            ident = (signal.metric, where, signal.language)
+            if ident in seen:
+                found.skipped += 1
+                continue
+            seen.add(ident)
+            found.signals.append(signal)
     return found
 
 
@@ -228,6 +240,9 @@ def _signal(
     if kind is None or value is None:
         return None
     info = _metric(kind, key, split, lookup)
+    label = _text(metric.get("name"))
+    if info is None and _norm(kind) in _BY_NAME and label is not None:
+        info = _metric(label, key, split, lookup)  # `type: rouge`, `name: ROUGE-L`
     if info is None:
         return None
     scaled = _scaled(info, value)

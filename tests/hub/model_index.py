@@ -113,3 +113,20 @@ IMAGENET_GENERATION: list[dict[str, Any]] = [{"name": "Prologue-L-XL", "results"
 }]}]  # fmt: skip
 """A class-conditional ImageNet generator's card: FID (a catalog metric) and inception score
 (not one)."""
+
+BART_LARGE_XSUM: list[dict[str, Any]] = [{"name": "facebook/bart-large-xsum", "results": [{
+    "task": {"type": "summarization", "name": "Summarization"},
+    "dataset": {"name": "cnn_dailymail", "type": "cnn_dailymail", "config": "3.0.0",
+                "split": "test"},
+    "metrics": [
+        {"name": "ROUGE-1", "type": "rouge", "value": 25.2697, "verified": True},
+        {"name": "ROUGE-2", "type": "rouge", "value": 7.6638, "verified": True},
+        {"name": "ROUGE-L", "type": "rouge", "value": 17.1808, "verified": True},
+        {"name": "ROUGE-LSUM", "type": "rouge", "value": 21.7933, "verified": True},
+        {"name": "loss", "type": "loss", "value": 3.5042972564697266, "verified": True},
+        {"name": "gen_len", "type": "gen_len", "value": 27.4462, "verified": True},
+    ],
+}]}]  # fmt: skip
+"""https://huggingface.co/facebook/bart-large-xsum README.md (its first result: the Hub's
+evaluation on CNN/DailyMail, where the XSum model was not trained): ``type: rouge`` for every
+ROUGE variant, the variant in ``name``."""

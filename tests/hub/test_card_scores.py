@@ -97,6 +97,16 @@ def test_catalog_metrics_other_than_accuracy_keep_their_value() -> None:
     assert found.skipped == 1  # inception score is no catalog metric
 
 
+def test_rouge_variants_are_told_apart_by_name_and_rouge_lsum_does_not_double_rouge_l() -> None:
+    found = scores(cards.BART_LARGE_XSUM)
+    assert table(found) == [
+        ("rouge-1", 25.2697, "cnn-dailymail-test"),
+        ("rouge-2", 7.6638, "cnn-dailymail-test"),
+        ("rouge-l", 17.1808, "cnn-dailymail-test"),
+    ]
+    assert found.skipped == 3  # ROUGE-Lsum (a second rouge-l), loss, generation length
+
+
 def _one(dataset: dict[str, Any], **metric: Any) -> list[dict[str, Any]]:
     return [{"results": [{"dataset": dataset, "metrics": [metric]}]}]
 
