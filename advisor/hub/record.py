@@ -209,6 +209,9 @@ def dumps_record(spec: ModelSpec, *, command: str = "catalog add") -> str:
             lines.append(f"{key} = {values[key]}")  # a bare TOML date, as the README writes it
         elif key in values:
             lines.append(f"{key} = {_value(values[key])}")
+    for signal in values.get("quality") or ():
+        lines += ["", "[[models.quality]]"]
+        lines += [f"{key} = {_value(value)}" for key, value in signal.items()]
     config = values.get("config")
     if config:
         lines += _table("models.config", config)

@@ -21,6 +21,7 @@ from tests.hub.models import (
     MISTRAL_REPO,
     QWEN_PARAMS,
     QWEN_REPO,
+    SCORED_REPO,
     TINY_CONFIG,
     decoder_tensors,
     safetensors_file,
@@ -289,3 +290,28 @@ def test_a_hung_listing_gets_the_per_command_deadline_not_the_whole_timeout(
     code, _, err = run(capsys, "--task", "chat")  # --timeout: its default of 300 s
     assert code == 1 and time.monotonic() - start < 2.0
     assert "within the 0.3 s deadline" in err
+
+
+def test_refresh_records_carry_the_cards_model_index_scores(
+    fake_hub: FakeHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The stand-in's card states openai/whisper-medium's model-index (tests/hub/models.py)."""
+    code, out, err = run(capsys, "--task", "speech-recognition", "--json")
+    assert code == 0, err
+    assert by_repo(json.loads(out))[SCORED_REPO]["action"] == "added"
+    _code, out, _err = (
+        main(["catalog", "show", "wav2vec2-with-card-scores", "--json"]),
+        *capsys.readouterr(),
+    )
+    record = json.loads(out)
+    assert record["reviewed"] is False
+    assert [(q["metric"], q["value"], q.get("test_set")) for q in record["quality"]] == [
+        ("wer", 2.9, "librispeech-test-clean"),
+        ("wer", 5.9, "librispeech-test-other"),
+        ("wer", 53.87, None),
+    ]
+    assert all(q["source"].endswith(f"/blob/{'7' * 40}/README.md") for q in record["quality"])
+    files = {p: p.read_bytes() for p in user_catalog_dir().glob("*.toml")}
+    again = run(capsys, "--task", "speech-recognition", "--json")
+    assert by_repo(json.loads(again[1]))[SCORED_REPO]["action"] == "present"
+    assert {p: p.read_bytes() for p in user_catalog_dir().glob("*.toml")} == files
