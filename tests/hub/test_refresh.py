@@ -238,7 +238,7 @@ def test_unreviewed_records_rank_below_curated_ones_with_the_same_evidence(
     from advisor.hub.record import dumps_record
 
     monkeypatch.setenv("COLUMNS", "200")
-    curated = load_catalog().get("distilbert-base-uncased")  # a curated record without scores
+    curated = load_catalog().get("mmbert-small")  # a curated record without scores
     assert not curated.quality  # the copy below carries exactly the same facts
     copy = curated.model_copy(update={"id": "aaa-bert-copy", "hf_repo": "someone/bert-copy",
                                       "reviewed": False, "origin": None})  # fmt: skip
@@ -248,7 +248,7 @@ def test_unreviewed_records_rank_below_curated_ones_with_the_same_evidence(
     assert main([*args, "--top", "50", "--json"]) == 0
     ranked = [r["model"] for r in json.loads(capsys.readouterr().out)["recommendations"]]
     ids = [m["id"] for m in ranked]
-    assert ids.index("distilbert-base-uncased") + 1 == ids.index("aaa-bert-copy")  # ids: reversed
+    assert ids.index("mmbert-small") + 1 == ids.index("aaa-bert-copy")  # ids: reversed
     assert next(m for m in ranked if m["id"] == "aaa-bert-copy")["reviewed"] is False
     assert main([*args, "--top", "50"]) == 0
     assert "aaa-bert-copy (unreviewed)" in capsys.readouterr().out
