@@ -35,6 +35,8 @@ slow line, short enough that a hung server is noticed by a person, not by a watc
 MAX_SECONDS = 24 * 3600.0
 """Upper bound of every time setting: longer is a typo (milliseconds), not a wish."""
 MIN_DEADLINE_S = 0.01
+MAX_TOKEN_BYTES = 4096
+"""Largest token file read (a Hub token is under 100 characters)."""
 
 _TRUE = {"1", "ON", "YES", "TRUE"}
 """Truthy spellings, as huggingface_hub's ``constants._is_true``."""
@@ -143,7 +145,8 @@ def token() -> str | None:
 
     In order: ``HF_TOKEN``, ``HUGGING_FACE_HUB_TOKEN``, the file ``$HF_TOKEN_PATH``, the file
     ``HF_HOME/token`` (written by ``hf auth login``). The value is only ever handed to the
-    client; advisor never prints, logs or stores it.
+    client; advisor never prints, logs or stores it. A token file that is not a regular
+    UTF-8 file of at most ``MAX_TOKEN_BYTES`` is a ``HubSettingError`` naming it.
     """
     for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"):
         value = (os.environ.get(name) or "").strip()
@@ -151,8 +154,18 @@ def token() -> str | None:
             return value
     path_env = os.environ.get("HF_TOKEN_PATH")
     path = Path(path_env).expanduser() if path_env else hf_home() / "token"
-    try:
-        value = path.read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError):
+    if not path.exists():
+        return None
+    from advisor.safefile import UnreadableFileError, read_text
+
+    try:  # a FIFO, device, huge or binary token file is named, never waited on or read whole
+        value = read_text(path, limit=MAX_TOKEN_BYTES).strip()
+    except UnreadableFileError as exc:
+        where = "HF_TOKEN_PATH" if path_env else "HF_HOME/token"
+        raise HubSettingError(
+            f"the Hub token file {path} ({where}) {exc.why}",
+            "run `hf auth login` again, or point HF_TOKEN_PATH at the token file",
+        ) from None
+    except OSError:
         return None
     return value or None

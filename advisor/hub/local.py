@@ -6,16 +6,24 @@ huggingface_hub documents the layout
 (a text file with a commit hash) and
 ``snapshots/COMMIT/`` (the repo's files at that commit, as links into ``blobs/``). Reading the
 folders directly keeps ``local_models()`` cheap enough to call on every ``recommend``.
+
+The cache is the user's (or another tool's) folder, so every file in it is read through
+``advisor.safefile``: regular files only (a FIFO or device named ``config.json`` or
+``refs/main`` is refused before it is opened, never waited on), size-capped, UTF-8 and
+depth-limited. A refs file it refuses counts as absent (``recommend`` scans the whole cache and
+must not fail on one odd repo); a config.json or index it refuses is a ``CachedFileError``
+naming the repo, the file and the fix.
 """
 
 from __future__ import annotations
 
-import json
 import os
+import stat
 import struct
 from pathlib import Path
 from typing import Any
 
+from advisor.errors import HubError
 from advisor.hub import env
 from advisor.hub.types import LocalModel
 
@@ -26,6 +34,35 @@ WEIGHT_SUFFIXES = (
 
 MAX_HEADER_BYTES = 25_000_000
 """Largest safetensors header accepted (huggingface_hub's SAFETENSORS_MAX_HEADER_LENGTH)."""
+
+MAX_REF_BYTES = 1024
+"""Largest refs file read (it holds one 40-character commit hash)."""
+MAX_CONFIG_BYTES = 8 * 2**20
+"""Largest cached config.json or safetensors index read (real ones are some hundred kB)."""
+
+
+class CachedFileError(HubError):
+    """A file in the user's Hugging Face cache that advisor will not read (a FIFO, a device,
+    too big, binary or nested too deeply)."""
+
+    def __init__(self, repo_id: str, name: str, path: Path, why: str) -> None:
+        super().__init__(
+            f"{name} of {repo_id} in your Hugging Face cache {why}: {path}",
+            "delete that file (huggingface_hub downloads it again), or pass a config.json path",
+        )
+
+
+def _read_cached(repo_id: str, path: Path) -> Any:
+    """The JSON document at ``path`` in a snapshot; None when it is missing or not JSON,
+    ``CachedFileError`` when ``advisor.safefile`` refuses it."""
+    from advisor.safefile import UnreadableFileError, load_json
+
+    try:
+        return load_json(path, limit=MAX_CONFIG_BYTES)
+    except UnreadableFileError as exc:
+        raise CachedFileError(repo_id, path.name, path, exc.why) from None
+    except (OSError, ValueError):
+        return None
 
 
 def repo_folder(repo_id: str, cache: Path | None = None) -> Path:
@@ -53,10 +90,12 @@ def snapshot(repo_id: str, revision: str | None = None, cache: Path | None = Non
     name = revision or "main"
     ref = folder / "refs" / name
     commit: str | None = None
-    if ref.is_file():
-        try:
-            commit = ref.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError):
+    if ref.exists():
+        from advisor.safefile import UnreadableFileError, read_text
+
+        try:  # a FIFO, device, huge or binary refs file counts as absent
+            commit = read_text(ref, limit=MAX_REF_BYTES).strip()
+        except (OSError, UnreadableFileError):
             commit = None
     elif revision is not None:
         commit = revision
@@ -123,15 +162,13 @@ def local_models(*, weights_only: bool = True, cache: Path | None = None) -> dic
 def cached_config(repo_id: str, revision: str | None = None) -> dict[str, Any] | None:
     """The config.json of ``repo_id`` from the user's HF cache, or None when it is not there.
 
-    A file that is not a JSON object counts as absent (the Hub answer is then needed).
+    A file that is not a JSON object counts as absent (the Hub answer is then needed); one
+    that is not a regular file, too big, binary or too deep is a ``CachedFileError``.
     """
     snap = snapshot(repo_id, revision)
-    if snap is None:
+    if snap is None or not (snap / "config.json").exists():
         return None
-    try:
-        data = json.loads((snap / "config.json").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return None
+    data = _read_cached(repo_id, snap / "config.json")
     return data if isinstance(data, dict) else None
 
 
@@ -141,7 +178,10 @@ def read_safetensors_header(path: Path) -> dict[str, Any]:
     Format (https://huggingface.co/docs/safetensors/index#format): an 8-byte little-endian
     header length N, then N bytes of JSON. Raises ValueError when the file is not one.
     """
-    with path.open("rb") as f:
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as f:  # non-blocking: a FIFO swapped in is refused, not waited on
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError(f"{path.name} is not a regular file")
         prefix = f.read(8)
         if len(prefix) < 8:
             raise ValueError(f"{path.name} is too short for a safetensors file")
@@ -151,24 +191,30 @@ def read_safetensors_header(path: Path) -> dict[str, Any]:
         raw = f.read(size)
     if len(raw) < size:
         raise ValueError(f"{path.name}: safetensors header is cut short")
-    data = json.loads(raw)
+    from advisor.safefile import UnreadableFileError, parse_json
+
+    try:
+        data = parse_json(path, raw)
+    except UnreadableFileError as exc:
+        raise ValueError(f"{path.name}: safetensors header {exc.why}") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path.name}: safetensors header is not a JSON object")
     return data
 
 
-def local_safetensors_files(snap: Path) -> list[Path]:
-    """The snapshot's root weight files: ``model.safetensors`` or the shards its index names."""
+def local_safetensors_files(snap: Path, repo_id: str = "the model") -> list[Path]:
+    """The snapshot's root weight files: ``model.safetensors`` or the shards its index names
+    (``CachedFileError`` when ``advisor.safefile`` refuses the index)."""
     single = snap / "model.safetensors"
     if single.is_file():
         return [single]
     index = snap / "model.safetensors.index.json"
-    if not index.is_file():
+    if not index.exists():
         return []
+    data = _read_cached(repo_id, index)
     try:
-        data = json.loads(index.read_text(encoding="utf-8"))
         names = sorted(set(data["weight_map"].values()))
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
+    except (KeyError, TypeError, AttributeError):
         return []
     files = [snap / str(n) for n in names]
     return files if all(f.is_file() for f in files) else []

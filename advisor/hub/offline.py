@@ -17,7 +17,7 @@ def from_hf_cache(repo_id: str, revision: str | None, endpoint: str) -> HubModel
     if snap is None:
         return None
     config = local.cached_config(repo_id, revision)
-    files = local.local_safetensors_files(snap)
+    files = local.local_safetensors_files(snap, repo_id)
     by_dtype: dict[str, int] | None = None
     notes: list[str] = []
     if files:

@@ -173,14 +173,24 @@ def _without_label_maps(config: dict[str, Any]) -> dict[str, Any]:
 
 def _drop_record(path: Path, model_id: str) -> None:
     """Remove a replaced record: the whole file when it held only that record."""
-    import tomllib
+    from advisor.safefile import UnreadableFileError, load_toml
 
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = load_toml(path)
+    except UnreadableFileError as exc:
+        raise CatalogError(
+            f"your catalog file {exc.message}",
+            "remove or fix that file, then run the command again",
+        ) from None
     except (OSError, ValueError):
         return
     models = data.get("models")
-    if isinstance(models, list) and len(models) == 1 and models[0].get("id") == model_id:
+    if (
+        isinstance(models, list)
+        and len(models) == 1
+        and isinstance(models[0], dict)
+        and models[0].get("id") == model_id
+    ):
         path.unlink()
         return
     raise CatalogError(

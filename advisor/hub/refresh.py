@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from advisor.errors import AdvisorError, CatalogError, HubError
@@ -91,13 +92,14 @@ class RefreshResult(Frozen):
 
 def hub_tags(task: Task) -> HubTags:
     """The Hub pipeline tags of ``task`` (tasks.toml); ``CatalogError`` when it has none."""
-    import tomllib
-
     from advisor.paths import catalog_dir
+    from advisor.safefile import UnreadableFileError, load_toml
 
     path = catalog_dir() / "tasks.toml"
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = load_toml(path)
+    except UnreadableFileError as exc:
+        raise CatalogError(f"the shipped task list {exc.message}", "reinstall advisor") from None
     except (OSError, ValueError) as exc:
         raise CatalogError(f"cannot read {path} ({exc})", "reinstall advisor") from None
     for raw in data.get("hub_pipeline_tags", []):
@@ -265,7 +267,7 @@ def _one(
     if known is not None and known.id != draft.spec.id:
         return "present", f"in your catalog as {known.id}; remove it to refresh it", None
     placed = (draft.spec.id, target)
-    if target.exists() and target.read_text(encoding="utf-8") == draft.text:
+    if target.exists() and _same_text(target, draft.text):
         return "present", "unchanged since the last refresh", placed
     if not dry_run:
         try:
@@ -293,3 +295,14 @@ def _unusable(model: HubModel) -> str | None:
     if model.params is None:
         return "cannot size it: no safetensors weights or Hub parameter count"
     return None
+
+
+def _same_text(target: Path, text: str) -> bool:
+    """Whether the record file ``target`` already holds ``text``; False for a file
+    ``advisor.safefile`` refuses (a FIFO, device, huge or binary file: it is rewritten)."""
+    from advisor.safefile import UnreadableFileError, read_text
+
+    try:
+        return read_text(target, limit=len(text.encode("utf-8"))) == text
+    except (OSError, UnreadableFileError):
+        return False

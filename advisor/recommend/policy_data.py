@@ -218,9 +218,12 @@ def read_policy(path: Path) -> Policy:
     def parse() -> dict[str, Any]:
         import tomllib  # on a cache miss only
 
+        from advisor.safefile import UnreadableFileError, load_toml
+
         try:
-            with path.open("rb") as handle:
-                return tomllib.load(handle)
+            return load_toml(path)
+        except UnreadableFileError as exc:
+            raise CatalogError(f"policy file {exc.message}", "reinstall advisor") from None
         except OSError as exc:
             raise CatalogError(
                 f"cannot read policy file {path}: {exc}", "reinstall advisor"

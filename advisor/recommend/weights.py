@@ -158,9 +158,12 @@ def policy(path: Path | None = None) -> Policy:
     def parse() -> dict[str, Any]:
         import tomllib  # on a cache miss only
 
+        from advisor.safefile import UnreadableFileError, load_toml
+
         try:
-            with path.open("rb") as handle:
-                return tomllib.load(handle)
+            return load_toml(path)
+        except UnreadableFileError as exc:
+            raise CatalogError(f"ranking file {exc.message}", "reinstall advisor") from None
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise CatalogError(f"cannot read {path}: {exc}", "reinstall advisor") from None
 
