@@ -99,6 +99,11 @@ def _layouts(method: Method, count: int) -> list[tuple[str, dict[str, object]]]:
     return out
 
 
+def _over(miss: Shortfall) -> float:
+    """How far a shortfall overshoots its budget (the smallest one is reported)."""
+    return miss.needed_bytes / max(miss.budget_bytes, 1)
+
+
 def train_fit(
     arch: ModelArch,
     methods: Sequence[Method],
@@ -139,9 +144,10 @@ def train_fit(
             floor = CUDA_CONTEXT_BYTES + (0 if layout.get("cpu_offload") else base // shards)
             if floor > device.budget_bytes:
                 # The weights alone do not fit: no need to size the rest.
-                if best is None or floor < best.needed_bytes:
-                    what = f"{method.value}, {engine}: weights alone"
-                    best = Shortfall(what, floor, device.budget_bytes, device.memory_bytes)
+                what = f"{method.value}, {engine}: weights alone"
+                miss = Shortfall(what, floor, device.budget_bytes, device.memory_bytes)
+                if best is None or _over(miss) < _over(best):
+                    best = miss
                 continue
             for ckpt in (False, True):
                 setup = setup_for(**fields, **layout, seq=seq, batch=1, gradient_checkpointing=ckpt)
@@ -151,11 +157,15 @@ def train_fit(
                     speed = None if gpu is None else train_tokens_per_s(arch, setup, gpu)
                     fit = TrainFit(method, setup, device, need, host, engine, speed)
                     return fit, misses
-                if best is None or need < best.needed_bytes:
-                    where = f"{method.value}, {engine}, batch 1" + (
-                        ", checkpointing" if ckpt else ""
-                    )
-                    best = Shortfall(where, need, device.budget_bytes, device.memory_bytes)
+                where = f"{method.value}, {engine}, batch 1" + (", checkpointing" if ckpt else "")
+                if need <= device.budget_bytes:
+                    # The device share fits; the offloaded states do not fit in system RAM.
+                    ram = cpu_t.memory_bytes if cpu_t is not None else 0
+                    miss = Shortfall(f"{where}: RAM for offload", host, host_budget, ram)
+                else:
+                    miss = Shortfall(where, need, device.budget_bytes, device.memory_bytes)
+                if best is None or _over(miss) < _over(best):
+                    best = miss
         if best is not None:
             misses.append((method, best))
     return None, misses

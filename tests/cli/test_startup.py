@@ -59,7 +59,8 @@ def _library_json(args: list[str]) -> str:
         ram_gib=ns.ram,
         cpu_only=ns.cpu_only,
     )
-    report = recommend(build_request(ns), apply_whatif(whatif, HOST))
+    request = build_request(ns)
+    report = recommend(request, apply_whatif(whatif, HOST)).trimmed(request.top)
     return document_json(report) + "\n"
 
 
