@@ -102,7 +102,12 @@ def render(report: Report, console: Console | None = None) -> None:
     )
     out.print(
         f"[bold]Strategy[/bold]: {report.strategy.approach.value}"
-        + (f" ({report.strategy.method.value})" if report.strategy.method else "")
+        + (
+            f" ({report.strategy.method.value} fine-tuning)"
+            if report.strategy.method
+            and report.strategy.method.value != report.strategy.approach.value
+            else ""
+        )
         + (f", the plan of {report.headline.model}" if report.headline.model else "")
     )
     out.print(f"  {report.headline.reason}", highlight=False)

@@ -119,7 +119,8 @@ class FineTuning(Frozen):
     breakdown: MemoryBreakdown
     devices: int = Field(ge=1)
     engine: str = Field(
-        description="single-gpu, ddp, deepspeed-zero2, deepspeed-zero3, fsdp, or *-offload."
+        description="single-gpu, ddp, deepspeed-zero2, deepspeed-zero3, fsdp, or *-offload"
+        " (fsdp-offload: FSDP + QLoRA with the shards in system RAM)."
     )
     zero_stage: int | None = None
     cpu_offload_bytes: int = 0

@@ -362,7 +362,7 @@ def export_plan(report: Report, rec: Recommendation | None = None) -> ExportPlan
     engine: Literal["deepspeed", "fsdp"] | None = None
     if ft is not None and ft.engine.startswith("deepspeed"):
         engine = "deepspeed"
-    elif ft is not None and ft.engine == "fsdp":
+    elif ft is not None and ft.engine.startswith("fsdp"):
         engine = "fsdp"
     return ExportPlan(
         model_id=top.model.id,
