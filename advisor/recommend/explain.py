@@ -104,22 +104,31 @@ def serve_command(model: ModelSpec, serve: ServeFit, task: Task) -> str:
     )
 
 
-_ESTIMATES: dict[tuple[int, EstimateSetup, int], Estimate] = {}
+_ESTIMATES: dict[tuple[int, int, int], tuple[EstimateSetup, GpuInfo | None, Estimate]] = {}
 
 
 def _estimate(arch: ModelArch, setup: EstimateSetup, gpu: GpuInfo | None) -> Estimate:
-    """``estimate()`` of one set-up, once per run for models sharing an architecture (the
-    figures do not depend on the model id; ``run`` clears this at its start)."""
-    key = (id(arch), setup, id(gpu))
+    """``estimate()`` of one set-up, once per run for models sharing an architecture and a fit
+    (the figures do not depend on the model id; ``run`` clears this at its start). Keyed by
+    identity; the stored objects guard against a reused id."""
+    key = (id(arch), id(setup), id(gpu))
     found = _ESTIMATES.get(key)
-    if found is None:
-        found = _ESTIMATES[key] = estimate(arch, setup, gpu=gpu)
-    return found
+    if found is not None and found[0] is setup and found[1] is gpu:
+        return found[2]
+    est = estimate(arch, setup, gpu=gpu)
+    _ESTIMATES[key] = (setup, gpu, est)
+    return est
 
 
 def clear_estimates() -> None:
     """Forget the memoised estimates (architectures of an earlier run may be gone)."""
     _ESTIMATES.clear()
+    _RECORDS.clear()
+
+
+_RECORDS: dict[tuple[object, ...], tuple[object, object]] = {}
+"""Inference / FineTuning records per run, keyed by the identity of the fit they describe
+(models sharing an architecture and a repo get the same record); cleared with the estimates."""
 
 
 def inference(model: ModelSpec, c: Candidate, task: Task) -> Inference | None:
@@ -127,6 +136,16 @@ def inference(model: ModelSpec, c: Candidate, task: Task) -> Inference | None:
     serve = c.serve
     if serve is None:
         return None
+    key = ("serve", id(serve), model.hf_repo, task)
+    found = _RECORDS.get(key)
+    if found is not None and found[0] is serve and isinstance(found[1], Inference):
+        return found[1]
+    out = _inference(model, c, task, serve)
+    _RECORDS[key] = (serve, out)
+    return out
+
+
+def _inference(model: ModelSpec, c: Candidate, task: Task, serve: ServeFit) -> Inference:
     est = _estimate(c.arch, serve.setup, serve.target.gpu)
     memory = est.memory.total_bytes if not serve.offload_bytes else serve.memory_bytes
     fits = memory <= serve.target.budget_bytes
@@ -154,6 +173,17 @@ def fine_tuning(c: Candidate, tokens: int) -> FineTuning | None:
     train = c.train
     if train is None:
         return None
+    accumulation = c.settings.gradient_accumulation if c.settings else 1
+    key = ("train", id(train), id(c.train_misses), accumulation, tokens)
+    found = _RECORDS.get(key)
+    if found is not None and found[0] is train and isinstance(found[1], FineTuning):
+        return found[1]
+    out = _fine_tuning(c, tokens, train)
+    _RECORDS[key] = (train, out)
+    return out
+
+
+def _fine_tuning(c: Candidate, tokens: int, train: TrainFit) -> FineTuning:
     est = _estimate(c.arch, train.setup, train.target.gpu)
     memory = est.memory.total_bytes
     setup = train.setup

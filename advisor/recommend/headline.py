@@ -11,6 +11,9 @@ memory a method needs against what the device can give.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from advisor.models.policy import Approach
 from advisor.models.report import FineTuning, Headline
 from advisor.models.request import Goal
 from advisor.models.task import Task
@@ -34,10 +37,15 @@ def _large(c: Candidate) -> bool:
 def _rung(task: Task, c: Candidate) -> str:
     """``(from 100 examples on the generative ladder)`` for the plan's approach, or ''."""
     assert c.wanted is not None
-    start = examples_needed(task, c.wanted.approach, large=_large(c))
+    return _rung_text(task, c.wanted.approach, _large(c), c.wanted.family)
+
+
+@lru_cache(maxsize=256)
+def _rung_text(task: Task, approach: Approach, large: bool, family: str) -> str:
+    start = examples_needed(task, approach, large=large)
     if start is None:
         return ""
-    return f" (from {start:,} on the {c.wanted.family} ladder)"
+    return f" (from {start:,} on the {family} ladder)"
 
 
 def deciding_fact(c: Candidate, ft: FineTuning | None, task: Task, goal: Goal) -> str:
@@ -82,9 +90,13 @@ def deciding_fact(c: Candidate, ft: FineTuning | None, task: Task, goal: Goal) -
 
 
 def _first_training(task: Task, c: Candidate) -> int | None:
+    return _first_training_rung(task, _large(c))
+
+
+@lru_cache(maxsize=64)
+def _first_training_rung(task: Task, large: bool) -> int | None:
     from advisor.recommend.policy_data import load_policy
 
-    large = _large(c)
     rungs = load_policy().family(task).rungs
     return next((r.min_examples for r in rungs if r.pick(large).trains), None)
 

@@ -32,6 +32,7 @@ from advisor.recommend.plan import (
     POLICY_GOAL,
     TrainCache,
     cached_strategy,
+    clear_memo,
     grow,
     plan_training,
     serves_goal,
@@ -110,6 +111,7 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
     serve_cache: dict[tuple[int, int], ServeFit | Shortfall] = {}
     train_cache: TrainCache = {}
     explain.clear_estimates()
+    clear_memo()
     candidates: list[explain.Candidate] = []
     for model in kept:
         try:

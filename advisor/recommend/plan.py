@@ -111,17 +111,48 @@ def training_seq(model: ModelSpec, seq: int) -> int:
     return min(seq, model.context_length) if model.context_length else seq
 
 
+_MEMO: dict[tuple[object, ...], object] = {}
+"""Per-run results keyed by architecture identity (``clear_memo`` at the start of a run):
+models sharing an architecture (fine-tunes of a base, synthetic copies) share their figures."""
+
+
+def clear_memo() -> None:
+    """Forget the memoised fits of an earlier run."""
+    _MEMO.clear()
+
+
 def _rank_cap(arch: ModelArch, fit: TrainFit, ranks: list[int], wanted: int) -> int:
     """The largest recipe rank ≤ ``wanted`` whose plan still fits (the smallest rank, which the
     fit was decided at, always does)."""
+    key = ("cap", id(arch), fit.setup, fit.target.budget_bytes, tuple(ranks), wanted)
+    found = _MEMO.get(key)
+    if isinstance(found, int):
+        return found
+    cap = min(ranks)
     for r in sorted({x for x in ranks if x <= wanted}, reverse=True):
         if r == fit.setup.lora_rank:
-            return r
+            cap = r
+            break
         trial = setup_for(**{**dict(fit.setup), "lora_rank": r})
         need, _ = training_bytes(arch, trial)
         if need <= fit.target.budget_bytes:
-            return r
-    return min(ranks)
+            cap = r
+            break
+    _MEMO[key] = cap
+    return cap
+
+
+def _at_rank(arch: ModelArch, fit: TrainFit, rank: int) -> TrainFit:
+    """The same plan at LoRA rank ``rank`` (within the cap, so it fits)."""
+    key = ("rank", id(arch), fit.setup, rank)
+    found = _MEMO.get(key)
+    if isinstance(found, TrainFit) and found.target is fit.target:
+        return found
+    setup = setup_for(**{**dict(fit.setup), "lora_rank": rank})
+    need, host = training_bytes(arch, setup)
+    out = fit._replace(setup=setup, memory_bytes=need, host_bytes=host)
+    _MEMO[key] = out
+    return out
 
 
 def plan_training(
@@ -173,11 +204,9 @@ def plan_training(
                 strategy.approach, request.task, data.examples, model.params, 1,
                 fit.setup.gpus, model.architecture, cap,
             )  # fmt: skip
-            if settings is not None and settings.lora is not None:
-                rank = settings.lora.rank
-                if rank != fit.setup.lora_rank:
-                    fit = fit._replace(setup=setup_for(**{**dict(fit.setup), "lora_rank": rank}))
-                    fit = fit._replace(memory_bytes=training_bytes(arch, fit.setup)[0])
+            lora = settings.lora if settings is not None else None
+            if lora is not None and lora.rank != fit.setup.lora_rank:
+                fit = _at_rank(arch, fit, lora.rank)
     planned_first = not chain or (fit is not None and fit.method is chain[0])
     return explain.Candidate(
         model=model,
@@ -202,7 +231,13 @@ def grow(c: explain.Candidate, task: Task, examples: int, cpu_t: Target | None) 
     if c.train is None:
         return
     host_budget = cpu_t.budget_bytes if cpu_t is not None and c.train.target.kind != "cpu" else 0
-    c.train = grow_batch(c.arch, c.train, host_budget, c.max_batch)
+    budget = c.train.target.budget_bytes
+    key = ("grow", id(c.arch), c.train.setup, budget, host_budget, c.max_batch)
+    found = _MEMO.get(key)
+    if isinstance(found, TrainFit) and found.target is c.train.target:
+        c.train = found
+    else:
+        c.train = _MEMO[key] = grow_batch(c.arch, c.train, host_budget, c.max_batch)
     c.settings = cached_settings(
         c.strategy.approach, task, examples, c.model.params, c.train.setup.batch,
         c.train.setup.gpus, c.model.architecture, c.lora_cap,
