@@ -29,6 +29,7 @@ from advisor.recommend.candidates import filter_models, language_coverage, valid
 from advisor.recommend.fit import ServeFit, Shortfall, Target, serve_fit, targets
 from advisor.recommend.headline import deciding_fact, headline
 from advisor.recommend.plan import (
+    NON_TEXT_TASKS,
     POLICY_GOAL,
     TrainCache,
     cached_strategy,
@@ -39,19 +40,6 @@ from advisor.recommend.plan import (
 )
 from advisor.recommend.strategy import convert_data
 from advisor.recommend.weights import Policy, policy
-
-NON_TEXT_TASKS = frozenset(
-    {
-        Task.SPEECH_RECOGNITION,
-        Task.TEXT_TO_SPEECH,
-        Task.IMAGE_CLASSIFICATION,
-        Task.OBJECT_DETECTION,
-        Task.IMAGE_SEGMENTATION,
-        Task.IMAGE_GENERATION,
-    }
-)
-"""Tasks whose training positions are audio frames, patches or latents: --context (text tokens)
-does not set their training length."""
 
 
 def data_size(request: Request, info: TaskInfo, pol: Policy) -> tuple[DataSize, int]:

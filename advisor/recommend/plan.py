@@ -106,9 +106,27 @@ def cached_settings(
     )
 
 
-def training_seq(model: ModelSpec, seq: int) -> int:
-    """The training sequence length for ``model``: the request's, within the model's window."""
-    return min(seq, model.context_length) if model.context_length else seq
+NON_TEXT_TASKS = frozenset(
+    {
+        Task.SPEECH_RECOGNITION,
+        Task.TEXT_TO_SPEECH,
+        Task.IMAGE_CLASSIFICATION,
+        Task.OBJECT_DETECTION,
+        Task.IMAGE_SEGMENTATION,
+        Task.IMAGE_GENERATION,
+    }
+)
+"""Tasks whose training positions are audio frames, patches or latents. A model's
+``context_length`` there is its text side's (Whisper's 448 decoder tokens, CLIP's 77 prompt
+tokens) and neither sets nor caps the training length; ``--context`` does not either."""
+
+
+def training_seq(model: ModelSpec, seq: int, task: Task) -> int:
+    """The training sequence length for ``model``: the request's, within the model's window
+    on text tasks."""
+    if task in NON_TEXT_TASKS or not model.context_length:
+        return seq
+    return min(seq, model.context_length)
 
 
 _MEMO: dict[tuple[object, ...], object] = {}
@@ -187,7 +205,7 @@ def plan_training(
         )  # fmt: skip
         max_batch = min(pol.max_micro_batch, first.effective_batch if first else 1)
         smallest = min(recipe.lora_rank)
-        key = (id(arch), chain, smallest, training_seq(model, data.seq_length))
+        key = (id(arch), chain, smallest, training_seq(model, data.seq_length, request.task))
         if key not in cache:
             cache[key] = train_fit(arch, chain, gpu_t, cpu_t, key[3], lora_rank=smallest)
         fit, misses = cache[key]

@@ -14,7 +14,7 @@ and, in every report:
 
 * **headline**: the headline strategy is the top pick's own plan;
 * **coherence**: each row's method, fine-tuning fit and settings belong to its own approach;
-* **truth**: a method reported as not fitting needs more memory than it may use.
+* **truth**: a method or a model reported as not fitting needs more memory than it may use.
 
 ``bench/sweep.py`` runs it all; ``tests/unit/recommend/test_sweep.py`` a seeded sample.
 """
@@ -124,6 +124,9 @@ def check_report(report: Report, where: str) -> list[Violation]:
             out.append(Violation("headline", where, f"headline is not {top.model.id}'s plan"))
     for r in recs:
         out += _coherence(r, where)
+    for e in report.excluded:
+        if e.needed_bytes and e.available_bytes and e.needed_bytes <= e.available_bytes:
+            out.append(Violation("truth", f"{where}: {e.model}", f"excluded: {e.reason}"))
     return out
 
 

@@ -181,3 +181,23 @@ def test_a_method_reported_as_not_fitting_needs_more_than_it_may_use(catalog: Ca
             for m in r.fine_tuning.methods_tried if r.fine_tuning else []:
                 if not m.fits:
                     assert m.memory_bytes > m.available_bytes, m.detail
+
+
+def test_cli_tui_and_json_say_the_same_headline(catalog: Catalog) -> None:
+    from rich.console import Console
+
+    from advisor.cli.recommend_view import render
+    from advisor.tui.present import report_summary
+
+    report = _report(catalog, task=Task.CHAT, data=10_000).trimmed(5)
+    console = Console(record=True, width=400, highlight=False)
+    render(report, console)
+    printed = console.export_text()
+    reason = report.headline.reason
+    assert reason in printed
+    assert f"Strategy: {report.strategy.approach.value}, the plan of {report.headline.model}" in (
+        printed
+    )
+    assert "≠ lora" in printed  # a LoRA row under a QLoRA headline is marked
+    assert reason in report_summary(report).plain
+    assert json.loads(document_json(report))["headline"]["reason"] == reason
