@@ -78,9 +78,12 @@ def deciding_fact(c: Candidate, ft: FineTuning | None, task: Task, goal: Goal) -
                 f" {method.value} fits ({method.value} {shortfall_text(miss)}), so {chosen.value}"
             )
         return f"{n} call for {wanted.approach.value}, but {c.strategy.reasons[-1]}"
-    if goal is Goal.SERVE:
-        return f"goal is serving only: {chosen.value}"
     start = _first_training(task, c)
+    if goal is Goal.SERVE:
+        trains = start is not None and wanted.data_examples >= start
+        return f"goal is serving only, so {chosen.value}" + (
+            f" ({n} would reach the {wanted.family} ladder's training rungs)" if trains else ""
+        )
     if start is not None and wanted.data_examples < start:
         return (
             f"{n} are below the first training rung of the {wanted.family} ladder"

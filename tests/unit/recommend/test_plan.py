@@ -201,3 +201,15 @@ def test_cli_tui_and_json_say_the_same_headline(catalog: Catalog) -> None:
     assert "≠ lora" in printed  # a LoRA row under a QLoRA headline is marked
     assert reason in report_summary(report).plain
     assert json.loads(document_json(report))["headline"]["reason"] == reason
+
+
+def test_exporting_a_row_writes_that_rows_own_plan(catalog: Catalog) -> None:
+    from advisor.recommend.explain import export_plan
+
+    report = _report(catalog, task=Task.CHAT, data=10_000)
+    other = next(r for r in report.recommendations if not r.same_as_headline)
+    plan = export_plan(report, other)
+    assert plan is not None and plan.approach is other.strategy.approach
+    assert plan.settings == other.settings
+    top = export_plan(report)
+    assert top is not None and top.approach is report.strategy.approach
