@@ -40,7 +40,7 @@ def test_opens_on_the_flags_request_and_ranks_without_input(
     make_app: MakeApp, catalog: Catalog
 ) -> None:
     request = Request(task=Task.TRANSLATION, source_lang="en", target_lang="de")
-    expected = recommend(request, whatif(gpus=["RTX 4090"]), catalog)
+    expected = recommend(request, whatif(gpus=["RTX 4090"]), catalog).trimmed(request.top)
 
     async def scenario() -> None:
         app = make_app(request)
