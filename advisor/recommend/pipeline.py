@@ -37,6 +37,7 @@ from advisor.recommend.fit import (
     ServeFit,
     Shortfall,
     Target,
+    generated_tokens,
     serve_fit,
     targets,
     training_estimated,
@@ -124,7 +125,7 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
                 explain.excluded(model.id, "size-unknown", f"cannot size it: {exc.message}")
             )
             continue
-        ctx = serving_prompt(context, model.context_length, pol.serving_gen_tokens)
+        ctx = serving_prompt(context, model.context_length, generated_tokens(arch, pol))
         profile = serving_profile(model, request.task)
         key = (id(arch), ctx, profile)
         if key not in serve_cache:

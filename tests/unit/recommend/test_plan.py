@@ -224,3 +224,20 @@ def test_exporting_a_row_writes_that_rows_own_plan(catalog: Catalog) -> None:
     assert plan.settings == other.settings
     top = export_plan(report)
     assert top is not None and top.approach is report.strategy.approach
+
+
+def test_an_encoder_is_served_over_its_whole_window(catalog: Catalog) -> None:
+    """Encoders generate nothing, so no answer tokens are taken off their window."""
+    from advisor.models.arch import ArchType
+
+    report = _report(catalog, task=Task.TEXT_CLASSIFICATION, data=0)
+    encoders = [
+        r
+        for r in report.recommendations
+        if catalog.get(r.model.id).architecture is ArchType.ENCODER and r.model.context_length
+    ]
+    assert encoders
+    for r in encoders:
+        assert r.inference is not None and r.model.context_length is not None
+        assert r.inference.context_tokens == min(r.model.context_length, 4096 + 256)
+
