@@ -95,7 +95,14 @@ def deciding_fact(c: Candidate, ft: FineTuning | None, task: Task, goal: Goal) -
             f"{n} are below the first training rung of the {wanted.family} ladder"
             f" ({start:,} examples), so {chosen.value}"
         )
-    return f"{n}: {c.strategy.reasons[-1]}"
+    said = c.strategy.reasons
+    if len(said) >= 2 and said[-1].startswith("falling back to"):
+        # The ladder's rung trains, but the hardware step ruled every method out.
+        why = said[-2].split(" (", 1)[0]
+        return (
+            f"{n} reach the {wanted.family} ladder's training rungs, but {why}, so {chosen.value}"
+        )
+    return f"{n}: {said[-1]}"
 
 
 def _first_training(task: Task, c: Candidate) -> int | None:

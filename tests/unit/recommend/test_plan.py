@@ -241,3 +241,11 @@ def test_an_encoder_is_served_over_its_whole_window(catalog: Catalog) -> None:
         assert r.inference is not None and r.model.context_length is not None
         assert r.inference.context_tokens == min(r.model.context_length, 4096 + 256)
 
+
+def test_a_cpu_headline_names_why_training_was_ruled_out(catalog: Catalog) -> None:
+    hw = apply_whatif(WhatIf(cpu_only=True, ram_gib=16), HardwareProfile(ram_bytes=None))
+    request = Request(task=Task.SPEECH_RECOGNITION, data=20, data_unit="hours")
+    report = recommend(request, hw, catalog)
+    assert not report.strategy.approach.trains
+    assert "too large to train on CPU" in report.headline.reason
+    assert "falling back" not in report.headline.reason
