@@ -39,7 +39,7 @@ def _training(rec: Recommendation) -> str:
     if ft is None:
         return "-"
     hours = f", {format_hours(ft.hours_per_epoch)}/epoch" if ft.hours_per_epoch is not None else ""
-    cost = f", ${ft.cost_usd_per_epoch:,.0f}/ep" if ft.cost_usd_per_epoch is not None else ""
+    cost = f", ${ft.cost_usd_per_epoch:,.2f}/ep" if ft.cost_usd_per_epoch is not None else ""
     return f"{ft.method.value} {ft.engine} {format_bytes(ft.memory_bytes)}{hours}{cost}"
 
 
