@@ -119,7 +119,11 @@ def render(report: Report, console: Console | None = None) -> None:
         if any(not r.same_as_headline for r in report.recommendations):
             out.print("  ≠ : this model's own plan differs from the headline strategy")
         if any(not r.serves_goal for r in report.recommendations):
-            out.print(f"  ! : this plan does not do what --goal {report.request.goal.value} asks")
+            unsized = any(not r.fine_tuning_estimated for r in report.recommendations)
+            out.print(
+                f"  ! : this plan does not do what --goal {report.request.goal.value} asks"
+                + (", or its fine-tuning memory is not estimated yet" if unsized else "")
+            )
         if report.ranked > len(report.recommendations):
             out.print(
                 f"  {report.ranked - len(report.recommendations)} more model(s) fit and are"

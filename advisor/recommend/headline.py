@@ -69,10 +69,16 @@ def deciding_fact(c: Candidate, ft: FineTuning | None, task: Task, goal: Goal) -
             f" {fits}"
         )
     if c.train_unknown and c.strategy.method is not None:
-        return (
-            f"{n} call for {chosen.value}{_rung(task, c) if chosen is wanted.approach else ''},"
-            f" but {c.strategy.method.value} memory is not estimated for this"
+        unsized = (
+            f"{c.strategy.method.value} memory is not estimated for this"
             f" {c.model.architecture.value} architecture yet"
+        )
+        if chosen is wanted.approach or not c.train_misses:
+            return f"{n} call for {wanted.approach.value}{_rung(task, c)}, but {unsized}"
+        method, miss = c.train_misses[0]
+        return (
+            f"{n} call for {wanted.approach.value}, but {method.value} {shortfall_text(miss)};"
+            f" {chosen.value} is planned, but {unsized}"
         )
     if wanted.approach.trains:
         if goal is Goal.SERVE:

@@ -174,6 +174,10 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
                 f" {model.architecture.value} architecture yet ({cand.train.method.value} planned)",
             )
             cand.train, cand.train_unknown = None, True
+            said = "fit judged on the weights alone: the fine-tuning memory is not estimated"
+            cand.strategy = cand.strategy.model_copy(
+                update={"reasons": [*cand.strategy.reasons, said]}
+            )
         cand.serves_goal = serves_goal(cand, request.goal)
         reason = _training_exclusion(request, cand, data.tokens)
         if reason is not None:

@@ -249,3 +249,20 @@ def test_a_cpu_headline_names_why_training_was_ruled_out(catalog: Catalog) -> No
     assert not report.strategy.approach.trains
     assert "too large to train on CPU" in report.headline.reason
     assert "falling back" not in report.headline.reason
+
+
+def test_a_plan_the_estimators_cannot_size_keeps_its_recipe_and_claims_no_fit(
+    catalog: Catalog,
+) -> None:
+    """Diffusion fine-tuning has no activation formula yet: the row keeps its LoRA/QLoRA
+    strategy and settings, shows no memory plan, does not count as serving --goal both, and
+    the headline says the memory is not estimated rather than that it fits."""
+    report = _report(catalog, task=Task.IMAGE_GENERATION, data=30)
+    unsized = [r for r in report.recommendations if not r.fine_tuning_estimated]
+    assert unsized
+    for r in unsized:
+        assert r.strategy.approach.trains and r.settings is not None
+        assert r.fine_tuning is None and not r.serves_goal
+        assert any("weights alone" in why for why in r.strategy.reasons)
+    reason = report.headline.reason
+    assert "not estimated" in reason and "is the best-ranked model whose plan" not in reason
