@@ -7,6 +7,14 @@ do next ("run `advisor catalog list` to see the ids").
 
 from __future__ import annotations
 
+MAX_MESSAGE = 400
+"""Characters of an error message the CLI prints (it quotes what the user typed)."""
+
+
+def shorten(message: str, limit: int = MAX_MESSAGE) -> str:
+    """``message``, cut to ``limit`` characters (the last one '…') when longer."""
+    return message if len(message) <= limit else message[: limit - 1] + "…"
+
 
 class AdvisorError(Exception):
     """Base of every error advisor raises on purpose."""
@@ -19,8 +27,10 @@ class AdvisorError(Exception):
         self.hint = hint
 
     def one_line(self) -> str:
-        """The message and the hint as one line, as the CLI prints it."""
-        return f"{self.message} ({self.hint})" if self.hint else self.message
+        """The message and the hint as one line, as the CLI prints it. A message longer than
+        ``MAX_MESSAGE`` (one quoting a 5,000-digit value) is cut; the hint is kept whole."""
+        message = shorten(self.message)
+        return f"{message} ({self.hint})" if self.hint else message
 
 
 class UsageError(AdvisorError):

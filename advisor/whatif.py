@@ -21,10 +21,19 @@ from __future__ import annotations
 import math
 import re
 
-from advisor.errors import InvalidValueError, UnknownGpuError
+from advisor.errors import InvalidValueError, UnknownGpuError, shorten
 from advisor.gpus import find_gpu
 from advisor.models.base import Field, Frozen
-from advisor.models.hardware import MAX_GPUS, GpuInfo, GpuSpec, HardwareProfile, Vendor
+from advisor.models.hardware import (
+    MAX_DEVICE_MEMORY_BYTES,
+    MAX_GPUS,
+    MAX_RAM_BYTES,
+    MIN_MEMORY_GIB,
+    GpuInfo,
+    GpuSpec,
+    HardwareProfile,
+    Vendor,
+)
 from advisor.units import GIB
 
 _EXAMPLE = 'write e.g. "RTX 4090", "2x RTX 4090" or "H100 x8"'
@@ -56,10 +65,13 @@ class WhatIf(Frozen):
 
 
 def _count(raw: str, text: str) -> int:
-    value = int(raw)
-    if not 1 <= value <= MAX_GPUS:
+    # More than 9 digits is beyond MAX_GPUS anyway, and int() refuses 4300+ digits outright.
+    digits = len(raw.lstrip("+-"))
+    value = int(raw) if digits <= 9 else None
+    if value is None or not 1 <= value <= MAX_GPUS:
+        got = f"a {digits}-digit number" if value is None else str(value)
         raise InvalidValueError(
-            f"GPU count in {text!r} must be 1 to {MAX_GPUS}, got {value}", _EXAMPLE
+            f"GPU count in {shorten(text, 60)!r} must be 1 to {MAX_GPUS}, got {got}", _EXAMPLE
         )
     return value
 
@@ -70,18 +82,18 @@ def _split_count(text: str) -> tuple[str, int | None]:
         raise InvalidValueError("empty --gpu value", _EXAMPLE)
     if _BARE_X.match(text):
         raise InvalidValueError(
-            f"cannot read GPU {text!r}: the count before 'x' is missing", _EXAMPLE
+            f"cannot read GPU {shorten(text, 60)!r}: the count before 'x' is missing", _EXAMPLE
         )
     prefix = _PREFIX.match(text)
     suffix = _SUFFIX.match(text)
     if prefix and suffix:
-        raise InvalidValueError(f"GPU {text!r} gives the count twice", _EXAMPLE)
+        raise InvalidValueError(f"GPU {shorten(text, 60)!r} gives the count twice", _EXAMPLE)
     match = prefix or suffix
     if match is None:
         return text.strip(), None
     name = match.group("name").strip()
     if not name:
-        raise InvalidValueError(f"GPU {text!r} has a count but no GPU name", _EXAMPLE)
+        raise InvalidValueError(f"GPU {shorten(text, 60)!r} has a count but no GPU name", _EXAMPLE)
     return name, _count(match.group("n"), text)
 
 
@@ -106,11 +118,21 @@ def parse_gpu_expr(text: str) -> tuple[GpuSpec, int]:
     return spec, 1 if count is None else count
 
 
+def size_problem(value: float, flag: str) -> str | None:
+    """Why ``value`` GiB is not a size ``flag`` (``--vram`` per device, ``--ram`` for the host)
+    accepts, or ``None`` when it is one."""
+    high = (MAX_DEVICE_MEMORY_BYTES if flag == "--vram" else MAX_RAM_BYTES) / GIB
+    if math.isfinite(value) and MIN_MEMORY_GIB <= value <= high:
+        return None
+    return f"must be {MIN_MEMORY_GIB:g} to {high:.0f} GiB, got {value:g}"
+
+
 def _positive_gib(value: float | None, flag: str) -> int | None:
     if value is None:
         return None
-    if not math.isfinite(value) or value <= 0:
-        raise InvalidValueError(f"{flag} must be a positive size in GiB, got {value:g}", None)
+    problem = size_problem(value, flag)
+    if problem is not None:
+        raise InvalidValueError(f"{flag} {problem}", "give the size in GiB, e.g. 24")
     return round(value * GIB)
 
 

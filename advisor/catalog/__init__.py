@@ -96,12 +96,19 @@ def check_catalog(path: Path | None = None, *, with_user: bool = True) -> tuple[
 
 def _check(path: Path | None, user_dir: Path | None) -> tuple[int, list[Problem]]:
     from advisor.catalog.load import build, sources_for
+    from advisor.errors import InvalidValueError, shorten
     from advisor.paths import catalog_dir
 
     root = catalog_dir() if path is None else path
-    if not root.exists():
-        from advisor.errors import InvalidValueError
-
+    try:
+        found = root.exists()
+    except (OSError, ValueError) as exc:  # a name no file system takes (too long, a NUL byte)
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InvalidValueError(
+            f"cannot use {shorten(str(root), 60)!r} as a catalog path ({why})",
+            "pass a catalog folder or a .toml file",
+        ) from None
+    if not found:
         raise InvalidValueError(
             f"no such catalog file or folder: {root}", "pass a catalog folder or a .toml file"
         )

@@ -22,7 +22,7 @@ from typing import NoReturn
 from advisor.__about__ import __version__
 from advisor.cli.exit import ExitCode
 from advisor.cli.output import error_line
-from advisor.errors import AdvisorError
+from advisor.errors import AdvisorError, shorten
 
 COMMANDS = ("hardware", "gpus", "estimate", "recommend", "catalog", "schema", "tui")
 """Subcommand modules, registered in this order (``advisor/cli/<name>_cmd.py``)."""
@@ -32,7 +32,7 @@ class _Parser(argparse.ArgumentParser):
     """ArgumentParser whose usage errors are one line and exit 2."""
 
     def error(self, message: str) -> NoReturn:
-        error_line(f"{message} (see `{self.prog} --help`)")
+        error_line(f"{shorten(message)} (see `{self.prog} --help`)")
         raise SystemExit(ExitCode.USAGE)
 
 

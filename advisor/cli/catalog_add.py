@@ -75,11 +75,14 @@ def handle_add(args: argparse.Namespace) -> int:
     from advisor.errors import InvalidValueError
     from advisor.hub import budget, hub_model
     from advisor.hub.record import add_to_catalog
+    from advisor.models.catalog import repo_id_problem
     from advisor.models.task import parse_task
 
-    if args.repo.count("/") != 1:
+    problem = repo_id_problem(args.repo)
+    if problem is not None:
         raise InvalidValueError(
-            f"{args.repo!r} is not a Hub repo id", "write it as owner/name, e.g. Qwen/Qwen2.5-0.5B"
+            f"{args.repo!r} is not a Hub repo id: {problem}",
+            "write it as owner/name, e.g. Qwen/Qwen2.5-0.5B",
         )
     tasks = [parse_task(t) for t in args.task] if args.task else None
     with budget(args.timeout):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.cli.exit import ExitCode
-from advisor.cli.output import print_document, stdout_console
+from advisor.cli.output import error_line, print_document, stdout_console
 from advisor.models.catalog import CatalogListing, ModelSpec
 from advisor.units import format_count
 
@@ -182,7 +182,7 @@ def handle_validate(args: argparse.Namespace) -> int:
         for problem in notes:
             sys.stdout.write(f"note: {problem.line()}\n")
     if errors:
-        sys.stderr.write(f"advisor: catalog has {len(errors)} problem(s)\n")
+        error_line(f"catalog has {len(errors)} problem(s), listed above")
         return ExitCode.FAILURE
     noted = f" ({len(notes)} notes: run with --notes to list them)" if notes else ""
     sys.stdout.write(f"catalog OK: {count} models{'' if args.notes else noted}\n")

@@ -29,11 +29,9 @@ def add_hardware_flags(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help='GPU to plan for, e.g. "RTX 4090", "2x RTX 4090", "8xH100"; repeat for mixed',
     )
-    group.add_argument(
-        "--gpu-count", type=_positive_int, metavar="N", help="number of --gpu devices"
-    )
-    group.add_argument("--vram", type=_gib, metavar="GIB", help="memory per GPU, in GiB")
-    group.add_argument("--ram", type=_gib, metavar="GIB", help="system RAM, in GiB")
+    group.add_argument("--gpu-count", type=_gpu_count, metavar="N", help="number of --gpu devices")
+    group.add_argument("--vram", type=_vram, metavar="GIB", help="memory per GPU, in GiB")
+    group.add_argument("--ram", type=_ram, metavar="GIB", help="system RAM, in GiB")
     group.add_argument("--cpu-only", action="store_true", help="plan for no GPU at all")
 
 
@@ -85,8 +83,34 @@ def _positive_int(text: str) -> int:
 
 
 @argtype
-def _gib(text: str) -> float:
-    return parse_gib(text)
+def _gpu_count(text: str) -> int:
+    from advisor.models.hardware import MAX_GPUS
+
+    value = parse_count(text, "count")
+    if not 1 <= value <= MAX_GPUS:
+        raise InvalidValueError(f"must be 1 to {MAX_GPUS}, got {text!r}")
+    return value
+
+
+def _size_gib(text: str, flag: str) -> float:
+    """A size in GiB within what ``flag`` accepts (``whatif.size_problem``)."""
+    from advisor.whatif import size_problem
+
+    value = parse_gib(text)
+    problem = size_problem(value, flag)
+    if problem is not None:
+        raise InvalidValueError(problem)
+    return value
+
+
+@argtype
+def _vram(text: str) -> float:
+    return _size_gib(text, "--vram")
+
+
+@argtype
+def _ram(text: str) -> float:
+    return _size_gib(text, "--ram")
 
 
 def positive_int(text: str) -> int:

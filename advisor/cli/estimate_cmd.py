@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 from advisor.cli.common import add_hardware_flags, hardware_from_args, positive_int
 from advisor.cli.exit import ExitCode
 from advisor.cli.output import error_line, print_document, stdout_console
-from advisor.errors import ConfigError, EstimateError, InvalidValueError, UnknownModelError
+from advisor.errors import (
+    ConfigError,
+    EstimateError,
+    InvalidValueError,
+    UnknownModelError,
+    shorten,
+)
 from advisor.models.estimate import (
     Method,
     Mode,
@@ -71,6 +77,10 @@ def register(sub: Any) -> None:
     p.add_argument("--flash-attention", action=argparse.BooleanOptionalAction, default=None,
                    help="memory-efficient attention (default: on)")  # fmt: skip
     p.add_argument("--lora-rank", type=positive_int, default=16, metavar="R")
+    p.add_argument("--gradients-freed", action="store_true",
+                   help="gradients freed each step, no accumulation: peak over phases")  # fmt: skip
+    p.add_argument("--lora-dropout", type=float, default=0.05, metavar="P",
+                   help="LoRA dropout (0 saves no dropped input copies)")  # fmt: skip
     p.add_argument("--lora-targets", metavar="T",
                    help="all-linear (default), attention, or names: q_proj,v_proj")  # fmt: skip
     p.add_argument("--cpu-offload", action="store_true",
@@ -110,7 +120,7 @@ def handle(args: argparse.Namespace) -> int:
         return ExitCode.USAGE
     setup = setup_from_args(args)
     _check_lora_targets(arch, setup)
-    hardware = hardware_from_args(args)
+    hardware = hardware_from_args(_gpus_as_count(args))
     try:
         result = estimate(arch, setup, hardware, model_id=model_id)
     except EstimateError as exc:
@@ -121,6 +131,25 @@ def handle(args: argparse.Namespace) -> int:
     else:
         render(result, hardware_capacity(result), model_id or args.model)
     return ExitCode.OK
+
+
+def _gpus_as_count(args: argparse.Namespace) -> argparse.Namespace:
+    """``--gpus N --gpu NAME`` means N of that GPU, as people type it (tensor parallel for
+    serving, data parallel / ZeRO / FSDP for training): one ``--gpu`` naming a single device
+    and no ``--gpu-count`` takes N as its count. A count above one (``--gpu "2x H100"``) or
+    ``--gpu-count`` is kept, so asking for more GPUs than it names is still refused."""
+    from advisor.errors import AdvisorError
+    from advisor.whatif import parse_gpu_expr
+
+    if args.gpus <= 1 or args.gpu_count is not None or len(args.gpu) != 1:
+        return args
+    try:
+        _, count = parse_gpu_expr(args.gpu[0])
+    except AdvisorError:
+        return args  # hardware_from_args reports the bad name with its hint
+    if count != 1:
+        return args
+    return argparse.Namespace(**{**vars(args), "gpu_count": args.gpus})
 
 
 def setup_from_args(args: argparse.Namespace) -> EstimateSetup:
@@ -137,8 +166,13 @@ def setup_from_args(args: argparse.Namespace) -> EstimateSetup:
     else:
         precision = Precision.BF16
     targets = None
-    if args.lora_targets:
+    if args.lora_targets is not None:
         targets = tuple(t.strip() for t in args.lora_targets.split(",") if t.strip())
+        if not targets:
+            raise InvalidValueError(
+                f"--lora-targets {args.lora_targets!r} names no module",
+                "use all-linear, attention, or names such as q_proj,v_proj",
+            )
     values: dict[str, Any] = {
         "mode": mode,
         "method": method,
@@ -150,11 +184,13 @@ def setup_from_args(args: argparse.Namespace) -> EstimateSetup:
         "gen": args.gen,
         "gradient_checkpointing": args.gradient_checkpointing,
         "lora_rank": args.lora_rank,
+        "lora_dropout": args.lora_dropout,
         "lora_targets": targets,
         "cpu_offload": args.cpu_offload,
         "activation_offload": args.activation_offload,
         "chunked_loss": args.chunked_loss,
         "optimizer_in_backward": args.optimizer_in_backward,
+        "gradients_freed": args.gradients_freed,
         "runtime": Runtime(args.runtime),
         "gpus": args.gpus,
         "zero": args.zero,
@@ -181,7 +217,7 @@ def resolve_model(text: str, *, revision: str | None = None) -> tuple[ModelArch,
     from advisor.estimate.config import arch_from_config, load_config
 
     path = Path(text).expanduser()
-    if path.exists() or _looks_like_path(text):
+    if _exists(path, text) or _looks_like_path(text):
         config = load_config(path)  # UnknownModelError when missing, ConfigError when broken
         file = path / "config.json" if path.is_dir() else path
         return arch_from_config(config, source=str(file)), None
@@ -194,6 +230,14 @@ def resolve_model(text: str, *, revision: str | None = None) -> tuple[ModelArch,
         return spec.arch(), spec.id
     if text.count("/") == 1:
         from advisor.hub import hub_arch
+        from advisor.models.catalog import repo_id_problem
+
+        problem = repo_id_problem(text)
+        if problem is not None:
+            raise InvalidValueError(
+                f"MODEL {_shown(text)} is neither a catalog id nor a Hub repo id: {problem}",
+                "see `advisor catalog list`, or write owner/name",
+            )
 
         arch, _ = hub_arch(text, revision=revision)
         return arch, text
@@ -216,6 +260,25 @@ def _check_lora_targets(arch: ModelArch, setup: EstimateSetup) -> None:
         f"LoRA targets {','.join(setup.lora_targets)!r} match no linear module of this model",
         "use all-linear, attention, mlp, or some of: " + ", ".join(names[:12]),
     )
+
+
+def _exists(path: Path, text: str) -> bool:
+    """Whether MODEL names an existing file or folder; a name no file system accepts (a part
+    over 255 bytes, a NUL byte) is a usage error naming the limit."""
+    try:
+        return path.exists()
+    except (OSError, ValueError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InvalidValueError(
+            f"MODEL {_shown(text)} is not a usable name ({why})",
+            "a path part is at most 255 bytes, a catalog id or owner/name Hub repo id 96 "
+            "characters per part",
+        ) from None
+
+
+def _shown(text: str) -> str:
+    """``text`` quoted for an error line, cut to 60 characters."""
+    return repr(shorten(text, 60))
 
 
 def _looks_like_path(text: str) -> bool:

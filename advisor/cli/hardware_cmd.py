@@ -41,6 +41,7 @@ def handle(args: argparse.Namespace) -> int:
 
 def render(profile: HardwareProfile) -> None:
     """A table for people."""
+    from rich.markup import escape
     from rich.table import Table
 
     console = stdout_console()
@@ -48,7 +49,8 @@ def render(profile: HardwareProfile) -> None:
     cores = f"{cpu.cores or '?'} cores / {cpu.logical_cores or '?'} threads"
     title = "Hardware (what-if)" if profile.what_if else "Hardware (detected)"
     console.print(f"[bold]{title}[/bold]")
-    console.print(f"CPU   {cpu.name or 'unknown'} ({cores})")
+    # Names and messages come from tools: printed as text, never read as rich markup.
+    console.print(f"CPU   {escape(cpu.name or 'unknown')} ({cores})")
     ram = format_bytes(profile.ram_bytes)
     if profile.ram_limit_bytes and profile.ram_total_bytes:
         ram += f" (container limit; host has {format_bytes(profile.ram_total_bytes)})"
@@ -71,8 +73,8 @@ def render(profile: HardwareProfile) -> None:
                 else "unknown"
             )
             tflops = f"{gpu.bf16_tflops:.0f}" if gpu.bf16_tflops else "unknown"
-            name = gpu.name + (" [MIG]" if gpu.mig else "")
+            name = escape(gpu.name) + (" \\[MIG]" if gpu.mig else "")
             table.add_row(name, str(gpu.count), memory, bandwidth, tflops, gpu.source)
         console.print(table)
     for problem in profile.probe_errors:
-        console.print(f"[yellow]probe {problem.probe}: {problem.message}[/yellow]")
+        console.print(f"[yellow]probe {escape(problem.probe)}: {escape(problem.message)}[/yellow]")

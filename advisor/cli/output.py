@@ -43,5 +43,13 @@ def note(message: str) -> None:
 
 
 def error_line(message: str) -> None:
-    """The one line a failed command prints."""
-    sys.stderr.write(f"advisor: error: {message}\n")
+    """The one line a failed command prints (control characters in it shown escaped, so that
+    a value the user typed, with a newline or an escape code, cannot break the line)."""
+    sys.stderr.write(f"advisor: error: {one_line(message)}\n")
+
+
+def one_line(text: str) -> str:
+    """``text`` with control and format characters written as escapes (``\\n``, ``\\x1b``)."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)

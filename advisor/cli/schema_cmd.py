@@ -16,10 +16,13 @@ DOCUMENTS: dict[str, str] = {
     "estimate": "advisor.models.estimate:Estimate",
     "recommend": "advisor.models.report:Report",
     "catalog": "advisor.models.catalog:CatalogListing",
+    "catalog-show": "advisor.models.catalog:ModelSpec",
+    "catalog-add": "advisor.models.catalog:ModelSpec",
     "gpus": "advisor.models.hardware:GpuListing",
     "catalog-refresh": "advisor.hub.refresh:RefreshResult",
 }
-"""Document name → model class (module:Class), imported only when asked for."""
+"""Document name → model class (module:Class), imported only when asked for. ``catalog`` is
+``catalog list --json``; ``catalog show --json`` and ``catalog add --json`` print one record."""
 
 
 def register(sub: Any) -> None:
@@ -27,8 +30,11 @@ def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
         "schema",
         help="print the JSON Schema of a --json document",
-        description="Print the JSON Schema of the document `advisor NAME --json` prints.",
-        epilog="examples:\n  advisor schema hardware\n  advisor schema recommend",
+        description=(
+            "Print the JSON Schema of the document `advisor NAME --json` prints "
+            "(catalog-show and catalog-add: `advisor catalog show|add ... --json`)."
+        ),
+        epilog="examples:\n  advisor schema hardware\n  advisor schema catalog-show",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("name", choices=sorted(DOCUMENTS), help="which document")

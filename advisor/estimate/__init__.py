@@ -15,6 +15,13 @@ from advisor.estimate.constants import (
     LORA_DROPOUT_BYTES_PER_INPUT,
     VLLM_GPU_MEMORY_UTILIZATION,
 )
+from advisor.estimate.decode import (
+    band_key,
+    decode_step_terms,
+    error_band,
+    model_for,
+    step_seconds,
+)
 from advisor.estimate.memory import (
     activation_offload_host_bytes,
     dims,
@@ -26,8 +33,8 @@ from advisor.estimate.memory import (
 )
 from advisor.estimate.parallel import DeviceShare, per_device, zero_stage
 from advisor.estimate.quant import (
-    KV_BYTES,
     bytes_read_per_token,
+    kv_element_bytes,
     linear_bits,
     split_params,
     weights_bytes,
@@ -68,12 +75,14 @@ __all__ = [
     "activation_offload_host_bytes",
     "bytes_read_per_token",
     "cost_usd",
+    "decode_step_terms",
     "decode_tokens_per_s",
     "epoch_time_s",
     "estimate",
     "forward_flops_per_token",
     "inference_activation_bytes",
     "kv_cache_bytes",
+    "kv_element_bytes",
     "layer_activation_bytes",
     "linear_bits",
     "lora_params",
@@ -99,13 +108,6 @@ def compute_dtype_bytes(setup: EstimateSetup) -> float:
     return 2.0
 
 
-def kv_element_bytes(setup: EstimateSetup) -> float:
-    """Bytes per cached element: the requested cache precision, else 16-bit (fp32 for fp32)."""
-    if setup.kv_cache_precision is not None:
-        return KV_BYTES.get(setup.kv_cache_precision, 2.0)
-    return 4.0 if setup.precision is Precision.FP32 else 2.0
-
-
 def _pick_gpu(hardware: HardwareProfile | None, gpu: GpuInfo | None) -> GpuInfo | None:
     if gpu is not None:
         return gpu
@@ -122,7 +124,8 @@ def _trainable_layers(arch: ModelArch, setup: EstimateSetup) -> int | None:
 
 def _adapter_activation_bytes(arch: ModelArch, setup: EstimateSetup, e: float) -> float:
     """Activations LoRA adds: each target's dropped input and mask
-    (``LORA_DROPOUT_BYTES_PER_INPUT``), and with a bitsandbytes 4-bit base the input of every
+    (``LORA_DROPOUT_BYTES_PER_INPUT``, only when ``lora_dropout`` > 0), and with a
+    bitsandbytes 4-bit base the input of every
     quantized linear, which ``bnb.MatMul4Bit`` saves for backward whenever its input needs a
     gradient (bitsandbytes ``autograd/_functions.py``: ``ctx.tensors = (A, B)``)."""
     tokens = setup.seq * setup.batch
@@ -130,7 +133,10 @@ def _adapter_activation_bytes(arch: ModelArch, setup: EstimateSetup, e: float) -
     recompute = setup.gradient_checkpointing or setup.activation_offload
     saved_layers = 1 if recompute else layers
     targets = lora_target_modules(arch, setup.lora_targets)
-    per_layer: float = LORA_DROPOUT_BYTES_PER_INPUT * sum(m.in_features * m.count for m in targets)
+    # PEFT applies nn.Dropout to each target's input only when lora_dropout > 0 (with 0 it is
+    # nn.Identity and nothing extra is saved: peft ``tuners/lora/layer.py``).
+    dropout = LORA_DROPOUT_BYTES_PER_INPUT if setup.lora_dropout > 0 else 0.0
+    per_layer: float = dropout * sum(m.in_features * m.count for m in targets)
     if setup.precision in (Precision.NF4, Precision.INT4) and not recompute:
         # With recomputation the one live layer is already counted in full (Korthikanti).
         quantized = [m for m in linear_modules(arch) if m.kind != "lm_head"]
@@ -174,10 +180,25 @@ def training_share(arch: ModelArch, setup: EstimateSetup, notes: list[str]) -> D
         kv_cache=0,
         layers=layers,
     )
+    share = _peak_phase(share, setup, layers)
     if setup.activation_offload:
         host = activation_offload_host_bytes(arch, setup.seq, setup.batch, element_bytes=e)
         share = share._replace(cpu=share.cpu + round(host))
     return share
+
+
+def _peak_phase(share: DeviceShare, setup: EstimateSetup, layers: int) -> DeviceShare:
+    """The parts alive at the peak phase. By default gradients are alive through forward
+    (gradient accumulation, DeepSpeed's buffers, zero_grad without set_to_none), so every part
+    counts at once. With ``gradients_freed`` (and no ZeRO/FSDP) they exist only from backward
+    on: the peak is forward/loss (saved activations and logits, no gradients) or the end of
+    backward (all gradients, one layer's activations), whichever is larger."""
+    if not setup.gradients_freed or setup.zero is not None or setup.fsdp:
+        return share
+    one_layer = share.activations // max(layers, 1)
+    if share.gradients + one_layer > share.activations:
+        return share._replace(activations=one_layer)
+    return share._replace(gradients=0)
 
 
 def estimate(
@@ -248,16 +269,11 @@ def estimate(
     if target is not None:
         decode = prefill = None
         if setup.mode is Mode.INFERENCE:
-            kv_per_seq = kv_cache_bytes(
-                arch, setup.seq + setup.gen // 2, 1, kv_element_bytes(setup)
-            )
-            decode = decode_tokens_per_s(
-                weight_bytes_read=bytes_read_per_token(arch, setup.precision),
-                kv_bytes_read_per_seq=kv_per_seq,
-                batch=setup.batch,
-                layers=layers,
-                gpu=target,
-                setup=setup,
+            terms = decode_step_terms(arch, setup, target)
+            decode = (
+                None
+                if terms is None
+                else setup.batch / step_seconds(terms, model_for(setup.runtime))
             )
             prefill = prefill_tokens_per_s(arch, setup, target)
         train = train_tokens_per_s(arch, setup, target)
@@ -347,9 +363,14 @@ def _assumptions(setup: EstimateSetup) -> list[str]:
             )
         if setup.gpus > 1:
             out.append(f"Weights and KV cache split evenly over {setup.gpus} GPUs")
+        m = model_for(setup.runtime)
         out.append(
-            "Decode speed: bytes streamed per token / (bandwidth × efficiency) + launch overhead"
+            f"Decode speed: {m.name} model (bytes / ({m.efficiency:.2f} × bandwidth × TP)"
+            f" + {m.layer_s * 1e3:.3f} ms per layer + {m.step_s * 1e3:.2f} ms per step"
+            f"{' + TP all-reduce' if setup.gpus > 1 else ''}, floored by compute);"
+            f" {error_band(band_key(setup.runtime))}"
         )
+        out.append(f"Memory: {error_band('inference-memory')}")
     else:
         stage = zero_stage(setup)
         if setup.gpus > 1 or stage:
@@ -367,6 +388,13 @@ def _assumptions(setup: EstimateSetup) -> list[str]:
         if not setup.gradient_checkpointing:
             out.append("Activations per Korthikanti et al. 2022 without recomputation")
         out.append("Training speed: peak FLOP/s × MFU / (6·N per token, 4·N with a frozen base)")
+        out.append(
+            "Peak counted as weights + optimizer state + gradients + saved activations and"
+            " logits together: gradients stay allocated through the next forward under gradient"
+            " accumulation, DeepSpeed's gradient buffers or zero_grad without set_to_none (every"
+            " public row); freed gradients would lower a full fine-tune's peak"
+        )
+        out.append(f"Memory: {error_band('training-memory/' + setup.method.value)}")
     return out
 
 

@@ -127,8 +127,33 @@ def arch_from_config(config: Mapping[str, Any], *, source: str | None = None) ->
     missing or mistyped, or when the family is unknown and the config does not look like a
     Llama-style decoder.
     """
+    from advisor.estimate.class_defaults import with_class_defaults
+
+    config, filled = with_class_defaults(config)
     r = ConfigReader(config, source)
     model_type = r.text("model_type") or ""
+    archs = config.get("architectures")
+    if archs is not None and not (
+        isinstance(archs, list) and all(isinstance(a, str) for a in archs)
+    ):
+        # The families test class names in it (``"...ForCTC" in architectures``).
+        raise ConfigError(
+            f"{source + ': ' if source else ''}'architectures' should be a list of class names, "
+            f"got {archs!r}"[:300],
+            "pass the model's full config.json (the one next to the weights)",
+        )
+    if filled:
+        arch = _read(r, model_type, source)
+        note = (
+            f"config.json omits {', '.join(filled)}; read with the {model_type} configuration"
+            " class's defaults, as transformers does"
+        )
+        return arch.model_copy(update={"notes": (*arch.notes, note)})
+    return _read(r, model_type, source)
+
+
+def _read(r: ConfigReader, model_type: str, source: str | None) -> ModelArch:
+    """Dispatch a config (defaults already filled) to its family's reader."""
     if model_type in NO_READER:
         raise ConfigError(
             f"{source + ': ' if source else ''}no reader for model_type {model_type!r} yet; "

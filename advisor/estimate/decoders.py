@@ -193,7 +193,7 @@ def _moe_facts(r: ConfigReader, model_type: str, layers: int) -> _Moe:
     moe.width = r.num("moe_intermediate_size") or r.req("intermediate_size")
     # Qwen2/3-MoE: every decoder_sparse_step-th layer is sparse, except mlp_only_layers.
     step = r.num("decoder_sparse_step", default=1) or 1
-    dense_only = r.config.get("mlp_only_layers") or []
+    dense_only = r.int_list("mlp_only_layers", [])
     moe.layers = sum(1 for i in range(layers) if (i + 1) % step == 0 and i not in dense_only)
     moe.shared_width = r.num("shared_expert_intermediate_size") or 0
     return moe
@@ -205,7 +205,10 @@ def _sliding(r: ConfigReader, model_type: str, layers: int) -> tuple[int | None,
     Mistral v0.1 applies it to every layer; Gemma 2 alternates local and global layers
     (``modeling_gemma2.py``: even layers slide); Gemma 3 makes ``sliding_window_pattern - 1`` of
     every ``sliding_window_pattern`` layers local (Gemma 3 report, 5:1). Qwen2 ignores the
-    window unless ``use_sliding_window`` is set. An explicit ``layer_types`` list wins.
+    window unless ``use_sliding_window`` is set. gpt-oss alternates banded (sliding) and full
+    attention layers starting with a sliding one (model card: "alternating dense and locally
+    banded sparse attention"; the released config.json ``layer_types``, which GptOssConfig
+    also builds when the list is omitted). An explicit ``layer_types`` list wins.
     """
     window = r.num("sliding_window")
     if window is None:
@@ -216,7 +219,7 @@ def _sliding(r: ConfigReader, model_type: str, layers: int) -> tuple[int | None,
         return (window, count) if count else (None, None)
     if model_type.startswith("qwen") and not r.flag("use_sliding_window", False):
         return None, None
-    if model_type == "gemma2":
+    if model_type in ("gemma2", "gpt_oss"):
         return window, (layers + 1) // 2
     if model_type in ("gemma3", "gemma3_text"):
         pattern = r.num("sliding_window_pattern", default=6) or 6

@@ -101,8 +101,8 @@ def deberta_v2(r: ConfigReader, model_type: str) -> ModelArch:
     mods.append(norm("embeddings.LayerNorm", hidden, 1, bias=True, stack=ENC))
     mods += dense_stack(b, layers, ENC)
     if r.flag("relative_attention", False):
-        buckets = r.num("position_buckets", default=-1) or -1
-        max_rel = r.num("max_relative_positions", default=-1) or -1
+        buckets = r.num("position_buckets", default=-1, negative_ok=True) or -1
+        max_rel = r.num("max_relative_positions", default=-1, negative_ok=True) or -1
         rows = buckets if buckets > 0 else (max_rel if max_rel > 0 else positions)
         mods.append(shape("rel_embeddings", "embedding", 2 * rows, hidden, 1, stack=ENC))
         if "layer_norm" in (r.text("norm_rel_ebd") or "none"):

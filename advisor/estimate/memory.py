@@ -154,6 +154,26 @@ def training_activation_bytes(
     d = dims(arch)
     if d is None:
         return 0.0
+    enc_layers, enc_seq = arch.encoder_layers or 0, arch.encoder_seq_len
+    if trainable_layers is None and enc_layers and enc_seq and enc_seq != seq:
+        # A fixed-length encoder (Whisper: 30 s of audio padded to 3000 mel frames, 1500
+        # positions after the stride-2 convolution; transformers WhisperFeatureExtractor pads to
+        # 30 s) runs at its own length whatever the decoder's: each stack at its own length.
+        parts = [
+            training_activation_bytes(
+                arch,
+                length,
+                batch,
+                element_bytes=element_bytes,
+                flash_attention=flash_attention,
+                checkpointing=checkpointing,
+                offload=offload,
+                trainable_layers=count,
+                score_bytes=score_bytes,
+            )
+            for length, count in ((seq, d.layers - enc_layers), (enc_seq, enc_layers))
+        ]
+        return sum(parts)
     layers = d.layers if trainable_layers is None else min(trainable_layers, d.layers)
     if layers == 0:
         return 0.0

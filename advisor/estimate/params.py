@@ -15,6 +15,10 @@ from typing import Any
 from advisor.errors import ConfigError
 from advisor.models.arch import ModuleKind, ModuleShape
 
+MAX_CONFIG_NUMBER = 2**53
+"""Largest number a config.json size or count may hold (the largest integer a JSON reader in
+float64 keeps exactly); vocabularies and widths are below 10^7, so larger is garbage."""
+
 
 class ConfigReader:
     """Typed access to a config mapping; a missing or mistyped key is one ``ConfigError``."""
@@ -36,8 +40,12 @@ class ConfigReader:
         """Whether any of ``keys`` is present with a non-null value."""
         return any(self.config.get(k) is not None for k in keys)
 
-    def num(self, *keys: str, default: int | None = None) -> int | None:
-        """The first present key as an int (``default`` when none is present)."""
+    def num(self, *keys: str, default: int | None = None, negative_ok: bool = False) -> int | None:
+        """The first present key as an int (``default`` when none is present).
+
+        Sizes and counts are never negative (``negative_ok`` for keys where -1 means "unset")
+        and never beyond ``MAX_CONFIG_NUMBER``: either is a ConfigError naming the key.
+        """
         for key in keys:
             value = self.config.get(key)
             if value is None:
@@ -46,6 +54,10 @@ class ConfigReader:
                 raise self._fail(f"{key!r} should be a number, got {value!r}")
             if isinstance(value, float) and not value.is_integer():
                 raise self._fail(f"{key!r} should be a whole number, got {value!r}")
+            if value < 0 and not negative_ok:
+                raise self._fail(f"{key!r} must not be negative, got {value!r}")
+            if abs(value) > MAX_CONFIG_NUMBER:
+                raise self._fail(f"{key!r} is implausibly large: {value!r}")
             return int(value)
         return default
 
@@ -57,6 +69,17 @@ class ConfigReader:
         if value <= 0:
             raise self._fail(f"{keys[0]!r} must be positive, got {value}")
         return value
+
+    def real(self, key: str, default: float) -> float:
+        """A non-negative number such as a probability or a ratio (``default`` when absent)."""
+        value = self.config.get(key)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self._fail(f"{key!r} should be a number, got {value!r}")
+        if not 0 <= value <= MAX_CONFIG_NUMBER:
+            raise self._fail(f"{key!r} must be 0 to {MAX_CONFIG_NUMBER}, got {value!r}")
+        return float(value)
 
     def flag(self, key: str, default: bool) -> bool:
         """A boolean flag (``default`` when absent or null)."""
@@ -91,7 +114,10 @@ class ConfigReader:
         value = self.config.get(key)
         if value is None:
             return default
-        if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
+        if not isinstance(value, list) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_CONFIG_NUMBER
+            for v in value
+        ):
             raise self._fail(f"{key!r} should be a list of whole numbers, got {value!r}")
         return value
 

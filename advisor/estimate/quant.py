@@ -22,7 +22,7 @@ from advisor.estimate.constants import (
     GPTQ_GROUP_SIZE,
 )
 from advisor.models.arch import LINEAR_KINDS, ModelArch
-from advisor.models.estimate import Precision
+from advisor.models.estimate import EstimateSetup, Precision
 
 # Block layouts from ggml (ggml-common.h): bytes per block / weights per block × 8.
 GGUF_TYPE_BITS: dict[str, float] = {
@@ -245,3 +245,10 @@ KV_BYTES: dict[Precision, float] = {
 }
 """Bytes per cached K/V element: vLLM ``kv_cache_dtype`` fp8, llama.cpp ``--cache-type-k``
 q8_0/q4_0/q4_1/q5_0/q5_1/iq4_nl, HF ``QuantizedCache`` int4/int8 (scales ignored)."""
+
+
+def kv_element_bytes(setup: EstimateSetup) -> float:
+    """Bytes per cached element: the requested cache precision, else 16-bit (fp32 for fp32)."""
+    if setup.kv_cache_precision is not None:
+        return KV_BYTES.get(setup.kv_cache_precision, 2.0)
+    return 4.0 if setup.precision is Precision.FP32 else 2.0

@@ -55,9 +55,7 @@ def wav2vec2(r: ConfigReader, model_type: str) -> ModelArch:
         norm("encoder.layer_norm", hidden, 1, bias=True, stack=ENC),
         *dense_stack(b, layers, ENC),
     ]  # fmt: skip
-    masking = (r.config.get("mask_time_prob", 0.05) or 0) > 0 or (
-        r.config.get("mask_feature_prob", 0) or 0
-    ) > 0
+    masking = r.real("mask_time_prob", 0.05) > 0 or r.real("mask_feature_prob", 0) > 0
     if masking:
         mods.append(shape("masked_spec_embed", "other", 1, hidden, 1, stack=ENC))
     vocab = r.num("vocab_size", default=32) or 32

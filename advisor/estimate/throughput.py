@@ -4,29 +4,24 @@ from peak FLOP/s × utilisation.
 - Forward FLOPs per token ≈ 2·N (active parameters) plus attention ``4·L·ctx·(a·d)`` for the
   score and value matmuls; training ≈ 3× forward = 6·N (Kaplan et al. 2020, arXiv 2001.08361
   §2.1; EleutherAI "Transformer Math 101"), 4·N with a frozen base, +2·N with recomputation.
-- A decode step at small batch streams every active weight and the KV cache once, so its time
-  is ``bytes / (bandwidth · efficiency)`` plus the runtime's per-layer launch overhead
-  (gpt-fast, PyTorch blog 2023; llama.cpp CUDA-graphs work).
+- A decode step streams every active weight and the KV cache once: ``advisor.estimate.decode``
+  holds the per-runtime model (bandwidth efficiency, launch and engine costs, all-reduce).
 """
 
 from __future__ import annotations
 
 from advisor.estimate.constants import (
-    BNB_4BIT_LAYER_OVERHEAD_S,
-    COMPILED_LAYER_OVERHEAD_S,
-    DECODE_BANDWIDTH_EFFICIENCY,
-    EAGER_LAYER_OVERHEAD_S,
     FP32_PEAK_FRACTION,
     FROZEN_BACKWARD_FLOPS_FACTOR,
     MFU_LARGE_SCALE,
     MFU_PREFILL,
     MFU_SINGLE_NODE,
     RECOMPUTE_FLOPS_FACTOR,
-    UNIFIED_MEMORY_BANDWIDTH_EFFICIENCY,
 )
+from advisor.estimate.decode import decode_terms, model_for, step_seconds
 from advisor.estimate.memory import dims
 from advisor.models.arch import ModelArch
-from advisor.models.estimate import EstimateSetup, Method, Mode, Precision, Runtime
+from advisor.models.estimate import EstimateSetup, Method, Mode, Precision
 from advisor.models.hardware import GpuInfo
 
 LARGE_SCALE_GPUS = 64
@@ -61,16 +56,6 @@ def training_flops_per_token(arch: ModelArch, setup: EstimateSetup) -> float:
     return fwd * factor
 
 
-def layer_overhead_s(setup: EstimateSetup) -> float:
-    """Per-layer, per-step launch overhead of the runtime (see constants)."""
-    if setup.runtime is Runtime.TRANSFORMERS:
-        extra = 0.0
-        if setup.precision in (Precision.NF4, Precision.INT4, Precision.INT8):
-            extra = BNB_4BIT_LAYER_OVERHEAD_S
-        return EAGER_LAYER_OVERHEAD_S + extra
-    return COMPILED_LAYER_OVERHEAD_S
-
-
 def decode_tokens_per_s(
     *,
     weight_bytes_read: float,
@@ -79,22 +64,29 @@ def decode_tokens_per_s(
     layers: int,
     gpu: GpuInfo,
     setup: EstimateSetup,
+    arch: ModelArch | None = None,
+    total_weight_bytes: float | None = None,
 ) -> float | None:
     """Generated tokens per second over the whole batch, or None without a bandwidth figure.
 
-    One step reads the weights once and each sequence's cache; the weights and cache are split
-    over the tensor-parallel (or layer-split) devices, which read in parallel for TP only.
+    The step time is the runtime's decode model (``advisor.estimate.decode``): weights and each
+    sequence's cache streamed over the tensor-parallel devices, launch and engine costs, the
+    tensor-parallel all-reduces, floored by compute; ``arch`` and ``total_weight_bytes`` (all
+    weights) turn on the compute floor and, for MoE, the union of experts a batch touches.
     """
-    bw = gpu.memory_bandwidth_bytes_per_s
-    if not bw:
+    terms = decode_terms(
+        weight_bytes_read=weight_bytes_read,
+        kv_bytes_read_per_seq=kv_bytes_read_per_seq,
+        batch=batch,
+        layers=layers,
+        gpu=gpu,
+        setup=setup,
+        arch=arch,
+        total_weight_bytes=total_weight_bytes,
+    )
+    if terms is None:
         return None
-    eff = UNIFIED_MEMORY_BANDWIDTH_EFFICIENCY if gpu.unified_memory else DECODE_BANDWIDTH_EFFICIENCY
-    parallel = setup.tensor_parallel if setup.tensor_parallel > 1 else 1
-    if setup.gpus > 1 and setup.tensor_parallel == 1 and setup.runtime is not Runtime.TRANSFORMERS:
-        parallel = setup.gpus  # serving engines shard tensors across the GPUs they are given
-    step_bytes = weight_bytes_read + kv_bytes_read_per_seq * batch
-    step_s = step_bytes / (bw * eff * parallel) + layers * layer_overhead_s(setup)
-    return batch / step_s
+    return batch / step_seconds(terms, model_for(setup.runtime))
 
 
 def peak_flops(gpu: GpuInfo, setup: EstimateSetup) -> float | None:

@@ -144,7 +144,7 @@ def convnext(r: ConfigReader, model_type: str) -> ModelArch:
     widths = r.int_list("hidden_sizes", [96, 192, 384, 768])
     depths = r.int_list("depths", [3, 3, 9, 3])
     patch = r.num("patch_size", default=4) or 4
-    scale = (r.config.get("layer_scale_init_value") or 1e-6) > 0
+    scale = (r.real("layer_scale_init_value", 1e-6) or 1e-6) > 0
     mods = [_conv("patch_embeddings", r.num("num_channels", default=3) or 3, widths[0], patch,
                   bias=True),
             norm("embeddings.layernorm", widths[0], 1, bias=True, stack=ENC)]  # fmt: skip

@@ -66,7 +66,7 @@ def sam(r: ConfigReader, model_type: str) -> ModelArch:
     )
     patch, grid = v.req("patch_size"), v.req("image_size") // v.req("patch_size")
     out = v.req("output_channels")
-    ratio = v.config.get("mlp_ratio") or 4.0
+    ratio = v.real("mlp_ratio", 4.0) or 4.0
     inter = v.num("mlp_dim") or int(h * ratio)
     head_dim = h // heads
     glob = v.config.get("global_attn_indexes") or []

@@ -4,7 +4,8 @@ It reads the host (CPU, RAM and the container's limit, free disk) and asks every
 turn (NVIDIA, AMD, Apple), never stopping at the first, so mixed machines list every GPU.
 Identical devices are grouped (``count``, ``indices``) and matched to the catalog for bandwidth,
 FLOP/s and price. A probe that fails, hangs or prints garbage becomes an entry in
-``probe_errors``; a vendor whose tools are simply not installed is silent. Unknown facts are
+``probe_errors``, and so does each device with impossible facts (``limits.screen_devices``);
+a vendor whose tools are simply not installed is silent. Unknown facts are
 ``None``.
 
 Injection points for tests and what-ifs: ``runner`` (every subprocess), ``env`` (the
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from advisor.hardware import host
+from advisor.hardware.limits import clean_error
 from advisor.hardware.runner import (
     CommandResult,
     NotInstalled,
@@ -67,6 +69,7 @@ def detect(
         # common scripted case) starts faster without them.
         from advisor.hardware import nvidia
         from advisor.hardware.devices import group, with_spec
+        from advisor.hardware.limits import screen_devices
 
         total = facts.ram_total_bytes if facts else None
         available = facts.ram_available_bytes if facts else None
@@ -77,9 +80,11 @@ def detect(
         for name, call in _vendor_probes(run, environ, sysfs_root, total, available, nvml):
             result = _guard(name, errors, call)
             if result is not None:
-                devices += result.devices
-                errors += result.errors
-        found = [with_spec(g) for g in group(devices)]
+                kept, refused = screen_devices(result.devices, name)
+                devices += kept
+                errors += result.errors + refused
+        found = _guard("gpus", errors, lambda: [with_spec(g) for g in group(devices)]) or []
+    errors = [clean_error(e) for e in errors]
     if facts is None:
         return HardwareProfile(gpus=found, probe_errors=errors)
     return HardwareProfile(
@@ -91,7 +96,7 @@ def detect(
         disk_free_bytes=facts.disk_free_bytes,
         os=facts.os,
         gpus=found,
-        probe_errors=facts.errors + errors,
+        probe_errors=[clean_error(e) for e in facts.errors] + errors,
     )
 
 

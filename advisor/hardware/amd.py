@@ -13,13 +13,15 @@ APUs (Strix Halo, Phoenix...) report their VRAM carve-out as memory; they are fl
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from advisor.hardware.devices import Device, VendorResult, clean, to_int, visible
-from advisor.hardware.runner import NotInstalled, ProbeFailure, Runner, check
+from advisor.hardware.limits import read_small
+from advisor.hardware.runner import NotInstalled, ProbeFailure, ProbeTimeout, Runner, check
 from advisor.models.hardware import ProbeError, Vendor
 
 AMD_PCI_VENDOR = 0x1002
@@ -48,6 +50,8 @@ def _json_after_banner(text: str) -> Any:
         return json.loads(text[match.start() :])
     except json.JSONDecodeError as exc:
         raise ParseError(f"invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise ParseError("JSON nested too deeply") from None
 
 
 def parse_amd_smi_static(text: str) -> list[Device]:
@@ -72,7 +76,7 @@ def parse_amd_smi_static(text: str) -> list[Device]:
         index = entry.get("gpu")
         devices.append(
             Device(
-                index=index if isinstance(index, int) else number,
+                index=index if isinstance(index, int) and not isinstance(index, bool) else number,
                 name=name,
                 vendor=Vendor.AMD,
                 source="amd-smi",
@@ -97,7 +101,9 @@ def _size(value: object) -> int | None:
     if not isinstance(value, dict):
         return None
     amount, unit = value.get("value"), str(value.get("unit", "")).upper()
-    if not isinstance(amount, int | float) or unit not in _UNITS or amount <= 0:
+    if isinstance(amount, bool) or not isinstance(amount, int | float) or unit not in _UNITS:
+        return None
+    if not math.isfinite(amount) or amount <= 0:
         return None
     return int(amount * _UNITS[unit])
 
@@ -161,12 +167,12 @@ def read_sysfs(root: Path) -> list[Device]:
     )
     for card in cards:
         device = card / "device"
-        if to_int(_read(device / "vendor")) != AMD_PCI_VENDOR:
+        if to_int(_read_stripped(device / "vendor")) != AMD_PCI_VENDOR:
             continue
-        total = parse_sysfs_bytes(_read(device / "mem_info_vram_total"))
-        used = parse_sysfs_bytes(_read(device / "mem_info_vram_used"))
-        device_id = clean(_read(device / "device"))
-        name = clean(_read(device / "product_name")) or (
+        total = parse_sysfs_bytes(_read_stripped(device / "mem_info_vram_total"))
+        used = parse_sysfs_bytes(_read_stripped(device / "mem_info_vram_used"))
+        device_id = clean(_read_stripped(device / "device"))
+        name = clean(_read_stripped(device / "product_name")) or (
             f"AMD GPU {device_id}" if device_id else "AMD GPU"
         )
         devices.append(
@@ -187,13 +193,6 @@ def parse_sysfs_bytes(text: str | None) -> int | None:
     """A byte count from a sysfs file such as ``mem_info_vram_total``; ``None`` if unreadable."""
     value = to_int(text)
     return value if value is not None and value > 0 else None
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(errors="replace").strip()
-    except OSError:
-        return None
 
 
 def probe(runner: Runner, env: Mapping[str, str], *, root: Path = Path("/")) -> VendorResult:
@@ -225,6 +224,9 @@ def probe(runner: Runner, env: Mapping[str, str], *, root: Path = Path("/")) -> 
             devices = parse(check(runner.run(args)))
         except NotInstalled:
             continue
+        except ProbeTimeout as exc:  # a hung tool is worth knowing about even when sysfs answers
+            result.errors.append(ProbeError(probe=exc.probe, message=exc.message))
+            continue
         except ProbeFailure as exc:
             errors.append(ProbeError(probe=exc.probe, message=exc.message))
             continue
@@ -236,7 +238,12 @@ def probe(runner: Runner, env: Mapping[str, str], *, root: Path = Path("/")) -> 
     if not devices:
         devices = read_sysfs(root)
     if not devices:
-        result.errors = errors
+        result.errors += errors
     spec = env.get("HIP_VISIBLE_DEVICES", env.get("ROCR_VISIBLE_DEVICES"))
     result.devices = visible(devices, spec)
     return result
+
+
+def _read_stripped(path: Path) -> str | None:
+    text = read_small(path, 4096)
+    return text.strip() if text is not None else None

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from advisor.hardware.devices import Device, VendorResult, to_int
-from advisor.hardware.runner import NotInstalled, ProbeFailure, Runner, check
+from advisor.hardware.runner import NotInstalled, ProbeFailure, ProbeTimeout, Runner, check
 from advisor.models.hardware import ProbeError, Vendor
 
 GIB = 1024**3
@@ -56,7 +56,10 @@ def _json(text: str) -> dict[str, Any]:
     end = text.rfind("}")
     if start < 0 or end < start:
         raise ValueError("no JSON object in the output")
-    data = json.loads(text[start : end + 1])
+    try:
+        data = json.loads(text[start : end + 1])
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise ValueError("expected a JSON object")
     return data
@@ -97,9 +100,12 @@ def parse_displays(text: str) -> list[MacGpu]:
     return gpus
 
 
+_SIZE = re.compile(r"\s*(\d{1,12}(?:[.,]\d{1,6})?)\s*(KB|MB|GB|TB)\s*", re.IGNORECASE)
+
+
 def parse_size(text: str) -> int | None:
     """Bytes from system_profiler sizes such as ``16 GB`` or ``1536 MB`` (binary units)."""
-    match = re.fullmatch(r"\s*(\d+(?:[.,]\d+)?)\s*(KB|MB|GB|TB)\s*", text, flags=re.IGNORECASE)
+    match = _SIZE.fullmatch(text)
     if not match:
         return None
     power = {"KB": 1, "MB": 2, "GB": 3, "TB": 4}[match.group(2).upper()]
@@ -190,7 +196,7 @@ def probe(runner: Runner, *, host_total: int | None, host_available: int | None)
         result.errors.append(ProbeError(probe="system_profiler", message=f"unreadable: {exc}"))
         return result
     if not any(g.apple_silicon for g in gpus):
-        gpus += _chip_without_display(runner)
+        gpus += _chip_without_display(runner, result.errors)
     for number, gpu in enumerate(gpus):
         memory = gpu.vram_bytes
         free = None
@@ -212,12 +218,15 @@ def probe(runner: Runner, *, host_total: int | None, host_available: int | None)
     return result
 
 
-def _chip_without_display(runner: Runner) -> list[MacGpu]:
+def _chip_without_display(runner: Runner, errors: list[ProbeError]) -> list[MacGpu]:
     """An Apple Silicon GPU named from the chip when SPDisplaysDataType lists none (VMs)."""
     try:
         hardware = parse_hardware(
             check(runner.run(["system_profiler", "SPHardwareDataType", "-json"]))
         )
+    except ProbeTimeout as exc:
+        errors.append(ProbeError(probe=exc.probe, message=exc.message))
+        return []
     except (ProbeFailure, ValueError):
         return []
     if hardware.chip and hardware.chip.startswith("Apple M"):

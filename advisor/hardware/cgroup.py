@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
+from advisor.hardware.limits import read_small
+
 UNLIMITED_FROM = 2**62
 """Any v1 limit at least this large is the kernel's "no limit" (PAGE_COUNTER_MAX × page size)."""
 
@@ -18,7 +20,7 @@ UNLIMITED_FROM = 2**62
 def parse_limit(text: str) -> int | None:
     """Bytes from the content of ``memory.max`` or ``memory.limit_in_bytes``; ``None`` = none."""
     value = text.strip()
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         return None  # "max", blank, or unreadable
     limit = int(value)
     return limit if 0 < limit < UNLIMITED_FROM else None
@@ -58,7 +60,7 @@ def read_limit(sys_root: Path, proc_root: Path) -> MemoryLimit:
     ``sys_root`` holds ``sys/fs/cgroup``, ``proc_root`` holds ``proc/self/cgroup``.
     """
     base = sys_root / "sys/fs/cgroup"
-    v2, v1 = parse_proc_cgroup(_read(proc_root / "proc/self/cgroup") or "")
+    v2, v1 = parse_proc_cgroup(read_small(proc_root / "proc/self/cgroup") or "")
     if v2 is not None and (base / "cgroup.controllers").exists():
         return _v2(base, v2)
     if v1 is not None or (base / "memory").is_dir():
@@ -74,39 +76,33 @@ def _v2(base: Path, path: str) -> MemoryLimit:
     for current in (folder, *folder.parents):
         if current != base and base not in current.parents:
             break
-        text = _read(current / "memory.max")
+        text = read_small(current / "memory.max")
         limit = parse_limit(text) if text is not None else None
         if limit is not None:
             limits.append(limit)
         if usage is None:
-            usage = _int(_read(current / "memory.current"))
+            usage = _int(read_small(current / "memory.current"))
     return MemoryLimit(min(limits) if limits else None, usage)
 
 
 def _v1(base: Path, path: str) -> MemoryLimit:
     for folder in (base / path.lstrip("/"), base):
-        limit_text = _read(folder / "memory.limit_in_bytes")
+        limit_text = read_small(folder / "memory.limit_in_bytes")
         if limit_text is None:
             continue
         limits = [
             x
             for x in (
                 parse_limit(limit_text),
-                parse_memory_stat_limit(_read(folder / "memory.stat") or ""),
+                parse_memory_stat_limit(read_small(folder / "memory.stat") or ""),
             )
             if x is not None
         ]
-        usage = _int(_read(folder / "memory.usage_in_bytes"))
+        usage = _int(read_small(folder / "memory.usage_in_bytes"))
         return MemoryLimit(min(limits) if limits else None, usage)
     return MemoryLimit(None, None)
 
 
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text()
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
 def _int(text: str | None) -> int | None:
-    return int(text.strip()) if text and text.strip().isdigit() else None
+    value = text.strip() if text else ""
+    return int(value) if value.isascii() and value.isdigit() else None

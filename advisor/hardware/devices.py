@@ -7,6 +7,7 @@ the matched datasheet. ``visible`` applies ``CUDA_VISIBLE_DEVICES``-style filter
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -175,15 +176,21 @@ def with_spec(gpu: GpuInfo) -> GpuInfo:
     )
 
 
+_INT = re.compile(r"\s*(0[xX][0-9a-fA-F]{1,16}|\d{1,20}(?:\.\d{1,9})?)\s*")
+
+
 def to_int(text: str | None) -> int | None:
-    """An integer from a tool's field, ``None`` for ``N/A``, ``[Not Supported]``, blanks."""
+    """A non-negative integer from a tool's field (``42``, ``0x1002``, ``46068.0``); ``None``
+    for ``N/A``, ``[Not Supported]``, blanks and anything else that is not such a number."""
     if text is None:
         return None
-    cleaned = text.strip()
-    try:
-        return int(cleaned, 0) if cleaned.lower().startswith("0x") else int(float(cleaned))
-    except ValueError:
+    match = _INT.fullmatch(text)
+    if match is None:
         return None
+    digits = match.group(1)
+    if digits[:2].lower() == "0x":
+        return int(digits, 16)
+    return int(float(digits)) if "." in digits else int(digits)
 
 
 def clean(text: str | None) -> str | None:

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from advisor.hardware import cgroup
+from advisor.hardware.limits import MAX_CPUS, printable_or_none, read_small
 from advisor.hardware.runner import ProbeFailure, Runner, check
-from advisor.models.hardware import CpuInfo, ProbeError
+from advisor.models.hardware import MAX_RAM_BYTES, CpuInfo, ProbeError
 
 ARM_PARTS = {
     (0x41, 0xD0C): "ARM Neoverse N1",
@@ -112,7 +113,12 @@ def parse_meminfo(text: str) -> MemInfo:
     kib: dict[str, int] = {}
     for line in text.splitlines():
         parts = line.replace(":", " ").split()
-        if len(parts) >= 2 and parts[1].isdigit() and (len(parts) == 2 or parts[2] == "kB"):
+        if (
+            len(parts) >= 2
+            and parts[1].isascii()
+            and parts[1].isdigit()
+            and (len(parts) == 2 or parts[2] == "kB")
+        ):
             kib.setdefault(parts[0], int(parts[1]))
     total = kib.get("MemTotal")
     available = kib.get("MemAvailable")
@@ -172,7 +178,7 @@ def probe(
             )
         except ProbeFailure as exc:
             errors.append(ProbeError(probe=exc.probe, message=exc.message))
-    cpuinfo = _read(proc_root / "proc/cpuinfo")
+    cpuinfo = read_small(proc_root / "proc/cpuinfo")
     if cpuinfo is not None:
         parsed = parse_cpuinfo(cpuinfo)
         name, cores, logical = (
@@ -180,7 +186,7 @@ def probe(
             cores or parsed.cores,
             logical or parsed.logical_cores,
         )
-    meminfo = _read(proc_root / "proc/meminfo")
+    meminfo = read_small(proc_root / "proc/meminfo")
     if meminfo is not None:
         mem = parse_meminfo(meminfo)
         total, available = total or mem.total_bytes, mem.available_bytes
@@ -190,8 +196,9 @@ def probe(
     if limit_bytes is not None and available is not None:
         headroom = limit_bytes - (limit.usage_bytes or 0) if limit else limit_bytes
         available = max(0, min(available, headroom))
+    cores, logical, total, available = _plausible(cores, logical, total, available, errors)
     return HostFacts(
-        cpu=CpuInfo(name=name, cores=cores, logical_cores=logical, arch=_arch()),
+        cpu=CpuInfo(name=printable_or_none(name), cores=cores, logical_cores=logical, arch=_arch()),
         ram_total_bytes=total,
         ram_available_bytes=available,
         ram_limit_bytes=limit_bytes,
@@ -199,6 +206,33 @@ def probe(
         os=_os_name(system),
         errors=errors,
     )
+
+
+def _plausible(
+    cores: int | None,
+    logical: int | None,
+    total: int | None,
+    available: int | None,
+    errors: list[ProbeError],
+) -> tuple[int | None, int | None, int | None, int | None]:
+    """The counts and sizes that can be real; each impossible one becomes ``None`` and an error."""
+
+    def refuse(what: str, value: int, bound: str) -> None:
+        errors.append(ProbeError(probe="host", message=f"{what} {value} is {bound}; ignored"))
+
+    if cores is not None and not 1 <= cores <= MAX_CPUS:
+        refuse("CPU core count", cores, f"outside 1..{MAX_CPUS}")
+        cores = None
+    if logical is not None and not 1 <= logical <= MAX_CPUS:
+        refuse("CPU thread count", logical, f"outside 1..{MAX_CPUS}")
+        logical = None
+    if total is not None and not 0 < total <= MAX_RAM_BYTES:
+        refuse("RAM size (bytes)", total, f"outside 1..{MAX_RAM_BYTES}")
+        total = available = None
+    if available is not None and (available < 0 or (total is not None and available > total)):
+        refuse("available RAM (bytes)", available, "more than the RAM or negative")
+        available = None
+    return cores, logical, total, available
 
 
 def _psutil_fill(
@@ -259,10 +293,3 @@ def _os_name(system: str) -> str | None:
         return f"macOS {version}" if version else "macOS"
     release = platform.release()
     return f"{system} {release}".strip() or None
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(errors="replace")
-    except OSError:
-        return None

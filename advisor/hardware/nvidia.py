@@ -23,7 +23,8 @@ from advisor.hardware.devices import (
     use_host_memory,
     visible,
 )
-from advisor.hardware.runner import NotInstalled, ProbeFailure, Runner, check
+from advisor.hardware.limits import MAX_DEVICES
+from advisor.hardware.runner import NotInstalled, ProbeFailure, ProbeTimeout, Runner, check
 from advisor.models.hardware import ProbeError, Vendor
 
 T = TypeVar("T")
@@ -65,7 +66,7 @@ def probe(
             nvml_error = ProbeError(probe="nvml", message=_describe(exc))
     if devices is None:
         try:
-            devices = devices_from_smi(runner)
+            devices = devices_from_smi(runner, result.errors)
         except NotInstalled:
             devices = []
             if _driver_present(root):
@@ -97,48 +98,60 @@ def _describe(exc: BaseException) -> str:
 # --- nvidia-smi ------------------------------------------------------------------------------
 
 
-def devices_from_smi(runner: Runner) -> list[Device]:
-    """GPUs (and MIG slices) from ``nvidia-smi``; ``ProbeFailure`` when it gives no answer."""
+def devices_from_smi(runner: Runner, errors: list[ProbeError] | None = None) -> list[Device]:
+    """GPUs (and MIG slices) from ``nvidia-smi``; ``ProbeFailure`` when it gives no answer.
+
+    The follow-up calls for MIG slices are optional; a timeout among them is added to
+    ``errors`` (the GPUs found so far are still returned).
+    """
+    noted = errors if errors is not None else []
     fields = list(nvidia_smi.QUERY_FIELDS)
     result = runner.run(nvidia_smi.query_args(fields))
     if result.returncode != 0 and "compute_cap" in result.stdout + result.stderr:
         fields.remove("compute_cap")  # drivers before 510 do not know this field
         result = runner.run(nvidia_smi.query_args(fields))
     try:
-        gpus = nvidia_smi.parse_query(check(result))
+        gpus = nvidia_smi.parse_query(check(result), expect=fields)
     except (ProbeFailure, nvidia_smi.ParseError) as exc:
         # Last resort: the plain table, which every driver prints.
         try:
-            return _from_table(runner)
+            return _from_table(runner, noted)
         except (ProbeFailure, nvidia_smi.ParseError):
             if isinstance(exc, ProbeFailure):
                 raise
             raise ProbeFailure("nvidia-smi", f"unreadable output: {exc}") from None
     if any(g.mig_enabled for g in gpus):
-        gpus += _mig_slices(runner, gpus)
+        gpus += _mig_slices(runner, gpus, noted)
     return gpus
 
 
-def _from_table(runner: Runner) -> list[Device]:
+def _from_table(runner: Runner, errors: list[ProbeError]) -> list[Device]:
     table = nvidia_smi.parse_table(check(runner.run(["nvidia-smi"])))
     devices = list(table.devices)
     if table.mig:
-        listed = _try_list(runner)
+        listed = _try_list(runner, errors)
         devices += nvidia_smi.mig_devices(devices, table, listed)
     return devices
 
 
-def _mig_slices(runner: Runner, parents: list[Device]) -> list[Device]:
+def _mig_slices(runner: Runner, parents: list[Device], errors: list[ProbeError]) -> list[Device]:
     try:
         table = nvidia_smi.parse_table(check(runner.run(["nvidia-smi"])))
+    except ProbeTimeout as exc:
+        errors.append(ProbeError(probe=exc.probe, message=f"MIG slices not read: {exc.message}"))
+        return []
     except (ProbeFailure, nvidia_smi.ParseError):
         return []  # the parents stay, as whole GPUs
-    return nvidia_smi.mig_devices(parents, table, _try_list(runner))
+    return nvidia_smi.mig_devices(parents, table, _try_list(runner, errors))
 
 
-def _try_list(runner: Runner) -> list[nvidia_smi.ListedMig]:
+def _try_list(runner: Runner, errors: list[ProbeError]) -> list[nvidia_smi.ListedMig]:
     try:
         return nvidia_smi.parse_list(check(runner.run(["nvidia-smi", "-L"])))
+    except ProbeTimeout as exc:
+        message = f"-L (MIG names) not read: {exc.message}"
+        errors.append(ProbeError(probe=exc.probe, message=message))
+        return []
     except ProbeFailure:
         return []
 
@@ -157,7 +170,7 @@ def _get(call: Callable[..., T], *args: Any) -> T | None:
 def _text(value: object) -> str | None:
     if value is None:
         return None
-    text = value.decode() if isinstance(value, bytes) else str(value)
+    text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
     return text.strip() or None
 
 
@@ -167,7 +180,8 @@ def devices_from_nvml(nvml: Any) -> list[Device]:
     try:
         driver = _text(_get(nvml.nvmlSystemGetDriverVersion))
         devices: list[Device] = []
-        for index in range(nvml.nvmlDeviceGetCount()):
+        # A count past MAX_DEVICES is refused later; reading more handles would only cost time.
+        for index in range(min(int(nvml.nvmlDeviceGetCount()), MAX_DEVICES + 1)):
             handle = _get(nvml.nvmlDeviceGetHandleByIndex, index)
             if handle is None:
                 continue

@@ -14,7 +14,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from advisor.hardware.devices import Device, clean, is_unified_nvidia, to_int
+from advisor.hardware.devices import Device, clean, is_unified_nvidia
+from advisor.hardware.limits import MAX_DEVICES
 from advisor.models.hardware import Vendor
 
 MIB = 1024**2
@@ -42,25 +43,41 @@ def query_args(fields: Sequence[str] = QUERY_FIELDS) -> list[str]:
 
 
 def parse_query(
-    text: str, fields: Sequence[str] | None = None, *, source: str = "nvidia-smi"
+    text: str,
+    fields: Sequence[str] | None = None,
+    *,
+    source: str = "nvidia-smi",
+    expect: Sequence[str] | None = None,
 ) -> list[Device]:
     """Devices from ``nvidia-smi --query-gpu=... --format=csv[,noheader][,nounits]``.
 
-    With ``fields`` None the first row is the header (``memory.total [MiB]`` names a unit);
-    otherwise ``fields`` names the columns of a ``noheader`` output. Values may carry units
-    (``46068 MiB``) or not. Rows that do not have one value per column raise ``ParseError``.
-    Without an ``index`` column, rows are numbered in order.
+    With ``fields`` None the first row is the header (``memory.total [MiB]`` names a unit); it
+    must name at least one field this parser reads, and with ``expect`` exactly those fields in
+    that order (what the probe asked for). Otherwise ``fields`` names the columns of a
+    ``noheader`` output. Values may carry units (``46068 MiB``) or not. ``ParseError`` for rows
+    without one value per column, values that are neither a number nor a not-available marker
+    where a number belongs, and more rows than ``MAX_DEVICES``. Without an ``index`` column,
+    rows are numbered in order.
     """
-    rows = [r for r in csv.reader(io.StringIO(text), skipinitialspace=True) if any(r)]
+    try:
+        rows = [r for r in csv.reader(io.StringIO(text), skipinitialspace=True) if any(r)]
+    except csv.Error as exc:  # a stray carriage return, a NUL byte
+        raise ParseError(f"not CSV: {exc}") from None
     if fields is None:
         if not rows:
             raise ParseError("no header row")
         names = [_field_name(h) for h in rows[0]]
-        if not all(re.fullmatch(r"[A-Za-z0-9_.]+", n) for n in names):
+        if not all(re.fullmatch(r"[A-Za-z0-9_.]+", n) for n in names) or not set(names) & set(
+            QUERY_FIELDS
+        ):
             raise ParseError(f"not a query header: {','.join(rows[0])[:80]!r}")
+        if expect is not None and names != list(expect):
+            raise ParseError(f"header {','.join(names)[:80]!r} is not the fields asked for")
         rows = rows[1:]
     else:
         names = list(fields)
+    if len(rows) > MAX_DEVICES:
+        raise ParseError(f"{len(rows)} rows, more than {MAX_DEVICES} GPUs")
     devices = []
     for number, row in enumerate(rows):
         if len(row) != len(names):
@@ -76,9 +93,9 @@ def _field_name(header: str) -> str:
 
 def _device_from_query(values: dict[str, str], number: int, source: str) -> Device:
     name = clean(values.get("name")) or "NVIDIA GPU"
-    index = to_int(values.get("index"))
+    index = _index(values.get("index"))
     unified = is_unified_nvidia(name)
-    total = _mib(values.get("memory.total"))
+    total = _mib(values.get("memory.total")) or None  # 0: not reported, as in the table
     mig_mode = (clean(values.get("mig.mode.current")) or "").lower()
     return Device(
         index=number if index is None else index,
@@ -95,13 +112,23 @@ def _device_from_query(values: dict[str, str], number: int, source: str) -> Devi
     )
 
 
+def _index(text: str | None) -> int | None:
+    """A device index; ``None`` when absent or a marker, ``ParseError`` for anything else."""
+    if text is None or clean(text) is None:
+        return None
+    if not re.fullmatch(r"\d{1,6}", text):
+        raise ParseError(f"index {text[:40]!r} is not a number")
+    return int(text)
+
+
 def _mib(text: str | None) -> int | None:
-    """Bytes from ``81559``, ``81559 MiB``; ``None`` for markers and zero totals."""
-    if text is None:
+    """Bytes from ``81559``, ``81559 MiB``; ``None`` for markers (``[N/A]``); ``ParseError``
+    for text that is neither."""
+    if text is None or clean(text) is None:
         return None
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(MiB)?\s*", text)
+    match = re.fullmatch(r"\s*(\d{1,12}(?:\.\d{1,6})?)\s*(MiB)?\s*", text)
     if not match:
-        return None
+        raise ParseError(f"memory {text[:40]!r} is not a size in MiB")
     return round(float(match.group(1)) * MIB)
 
 

@@ -68,6 +68,12 @@ def model_info(ctx: Context) -> Any:
         ctx, url, what="the model info", cap=bounded.INFO_MAX_BYTES, params={"blobs": True}
     )
     _check_info(ctx, data)
+    card = data.get("cardData")
+    if isinstance(card, dict) and "model-index" in card:
+        # read raw by ``card_model_index``; huggingface_hub's own parse of it is lossy and
+        # logs a warning for every malformed index
+        data = {**data, "cardData": {k: v for k, v in card.items() if k != "model-index"},
+                "model-index": data.get("model-index") or card["model-index"]}  # fmt: skip
     try:
         return ModelInfo(**data)  # type: ignore[no-untyped-call]  # untyped in huggingface_hub
     except (TypeError, ValueError, KeyError, AttributeError):
@@ -142,8 +148,17 @@ def _fetch(ctx: Context) -> HubModel:
         gguf_files=facts.gguf_files(siblings),
         gguf_architecture=_typed(gguf, "architecture", str),
         gguf_context_length=_typed(gguf, "context_length", int),
+        model_index=card_model_index(info.model_index),
         notes=notes,
     )
+
+
+def card_model_index(value: Any) -> list[dict[str, Any]] | None:
+    """The card's model-index entries that are objects (the Hub gives it top-level as
+    ``model-index``, or inside ``cardData``), or None."""
+    if not isinstance(value, list):
+        return None
+    return [dict(entry) for entry in value if isinstance(entry, Mapping)] or None
 
 
 def _typed(data: Mapping[str, Any], key: str, kind: type[_T]) -> _T | None:

@@ -233,6 +233,16 @@ def to_spec(model: HubModel, catalog: Catalog, *, tasks: list[Task] | None = Non
         notes.append("Hub language tags not ISO 639 codes: " + ", ".join(dropped))
     if model.created is not None:
         notes.append("release_date: the day the Hub repo was created")
+    from advisor.hub.scores import card_scores
+
+    scores = card_scores(model.model_index, catalog.metric, model.card_url)
+    if scores.signals or scores.skipped:
+        left = (
+            f", {scores.skipped} result(s) not imported (no catalog metric, or out of range)"
+            if scores.skipped
+            else ""
+        )
+        notes.append(f"quality: {len(scores.signals)} score(s) from the card's model-index{left}")
     found = arch(model)
     active = found.params_active if found.is_moe else None
     config = _toml_safe(model.config) if model.config else None
@@ -253,6 +263,7 @@ def to_spec(model: HubModel, catalog: Catalog, *, tasks: list[Task] | None = Non
         release_date=model.created,
         context_length=context,
         gated=model.gated,
+        quality=scores.signals,
         source=f"{model.url} (Hub API, config.json and safetensors headers{rev})",
         notes="; ".join(notes) or None,
         config=config if isinstance(config, dict) else None,

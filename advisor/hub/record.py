@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from advisor.models.catalog import ModelSpec
     from advisor.models.task import Task
 
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_BARE_KEY = re.compile(r"\A[A-Za-z0-9_-]+\Z")
 _RECORD_KEYS = (
     "id", "hf_repo", "name", "family", "tasks", "architecture", "params", "active_params",
     "native_dtype", "license", "languages", "release_date", "context_length", "gated", "source",
@@ -209,6 +209,9 @@ def dumps_record(spec: ModelSpec, *, command: str = "catalog add") -> str:
             lines.append(f"{key} = {values[key]}")  # a bare TOML date, as the README writes it
         elif key in values:
             lines.append(f"{key} = {_value(values[key])}")
+    for signal in values.get("quality") or ():
+        lines += ["", "[[models.quality]]"]
+        lines += [f"{key} = {_value(value)}" for key, value in signal.items()]
     config = values.get("config")
     if config:
         lines += _table("models.config", config)

@@ -57,12 +57,20 @@ class HubModel(Frozen):
     gguf_files: list[GgufFile] = Field(default_factory=list)
     gguf_architecture: str | None = None
     gguf_context_length: int | None = None
+    model_index: list[dict[str, Any]] | None = Field(
+        default=None, description="The card's ``model-index`` (evaluation results), as published."
+    )
     notes: list[str] = Field(default_factory=list)
 
     @property
     def url(self) -> str:
         """The model's page on the Hub."""
         return f"{self.endpoint}/{self.repo_id}"
+
+    @property
+    def card_url(self) -> str:
+        """The model card (README.md) at the commit the facts were read at."""
+        return f"{self.url}/blob/{self.sha or self.revision or 'main'}/README.md"
 
 
 class LocalModel(Frozen):

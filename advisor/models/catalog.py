@@ -20,8 +20,25 @@ from advisor.models.task import Task
 if TYPE_CHECKING:
     from advisor.models.arch import ModelArch
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
-_REPO = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+_ID = re.compile(r"\A[a-z0-9][a-z0-9.-]*\Z")
+_REPO_PART = re.compile(r"\A[A-Za-z0-9_.-]{1,96}\Z")
+"""One half of a Hub repo id: ASCII letters, digits, '_', '.', '-', at most 96 characters (the
+Hub's own rule, huggingface_hub.utils.validate_repo_id). ``\\Z``, not ``$``: ``$`` also matches
+before a final newline."""
+
+
+def repo_id_problem(text: str) -> str | None:
+    """Why ``text`` is not a Hugging Face repo id ``owner/name``, or ``None`` when it is one."""
+    owner, slash, name = text.partition("/")
+    if not slash or "/" in name:
+        return "a Hub repo id is owner/name"
+    for part in (owner, name):
+        if not _REPO_PART.match(part):
+            return "each part of owner/name is 1 to 96 letters, digits, '_', '.' or '-'"
+        if part[0] in "-." or part[-1] in "-." or "--" in part or ".." in part:
+            return "a part of owner/name cannot start or end with '-' or '.', or hold '--' or '..'"
+    return None
+
 
 Dtype = Literal["fp32", "bf16", "fp16", "fp8"]
 """Precision of the published weights (``torch_dtype``; fp8 for natively FP8 checkpoints)."""
@@ -115,8 +132,9 @@ class ModelRecord(Frozen):
     @field_check("hf_repo")
     @staticmethod
     def _check_repo(value: str) -> None:
-        if not _REPO.match(value):
-            raise ValueError("must be a Hugging Face repo id 'owner/name'")
+        problem = repo_id_problem(value)
+        if problem is not None:
+            raise ValueError(f"must be a Hugging Face repo id 'owner/name' ({problem})")
 
     @field_check("family")
     @staticmethod

@@ -154,6 +154,12 @@ class EstimateSetup(Frozen):
     flash_attention: bool = True
     lora_rank: int = 16
     lora_alpha: int | None = None
+    lora_dropout: float = Field(
+        default=0.05,
+        ge=0.0,
+        lt=1.0,
+        description="LoRA dropout; above 0 PEFT saves a dropped copy of each target's input.",
+    )
     lora_targets: tuple[str, ...] | None = Field(
         default=None,
         description="LoRA target module names or kinds ('all-linear', 'attention', 'q_proj'...);"
@@ -166,6 +172,12 @@ class EstimateSetup(Frozen):
     activation_offload: bool = False
     chunked_loss: bool = Field(default=False, description="No full-vocabulary fp32 logits.")
     optimizer_in_backward: bool = False
+    gradients_freed: bool = Field(
+        default=False,
+        description="Gradients freed after each optimizer step and not accumulated"
+        " (zero_grad(set_to_none=True), PyTorch >= 2.0, gradient_accumulation 1, no DeepSpeed):"
+        " the peak is then the larger of the forward/loss and backward phases, not their sum.",
+    )
     runtime: Runtime = Runtime.TRANSFORMERS
     gpus: int = 1
     zero: int | None = Field(default=None, description="DeepSpeed ZeRO stage 0-3.")

@@ -17,6 +17,18 @@ MAX_GPUS = 131_072
 reported hold on the order of 10^5 GPUs (Llama 3 405B trained on up to 16,384 H100s, arXiv
 2407.21783 §3.3); beyond that a count is a typo, not a plan."""
 
+MIN_MEMORY_GIB = 0.001
+"""Smallest memory (per GPU or of the host) advisor plans for: about 1 MiB. Below it a size is a
+typo (``--vram 1e-12``) and would round to zero bytes."""
+
+MAX_DEVICE_MEMORY_BYTES = 16 * 1024**4
+"""Largest memory of one device: 16 TiB. The largest accelerators carry 288 GB of HBM (B300,
+MI355X); unified-memory parts report at most their host's RAM (512 GB on the largest Mac
+Studio). A sanity limit for probes and what-ifs, not a fact about any product."""
+
+MAX_RAM_BYTES = 1024**5
+"""Largest host RAM: 1 PiB, about twenty times the largest single-system-image servers sold."""
+
 
 class Vendor(StrEnum):
     """Who made the accelerator."""

@@ -23,6 +23,8 @@ from tests.hub.models import (
     GGUF_REPO,
     QWEN_PARAMS,
     QWEN_REPO,
+    SCORED_PARAMS,
+    SCORED_REPO,
 )
 
 SECRET = "hf_secret_never_shown_0123456789"
@@ -149,6 +151,38 @@ def test_catalog_add_writes_a_validated_user_record(
     hub.stop()
     doc = run_json(capsys, "estimate", "qwen2.5-0.5b", "--cpu-only")
     assert abs(doc["model"]["params"] - QWEN_PARAMS) <= 0.01 * QWEN_PARAMS
+
+
+def test_catalog_add_imports_the_cards_model_index_scores(
+    hub: FakeHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The stand-in's card states openai/whisper-medium's model-index: LibriSpeech clean and
+    other test WER 2.9 and 5.9, Common Voice 11.0 Hindi test WER 53.87."""
+    code, _, err = run(capsys, "catalog", "add", SCORED_REPO)
+    assert code == 0, err
+    record = next(user_catalog_dir().glob("*.toml"))
+    assert record.read_text().count("[[models.quality]]") == 3
+    code, _, err = run(capsys, "catalog", "validate", str(record))
+    assert code == 0, err
+    shown = run_json(capsys, "catalog", "show", "wav2vec2-with-card-scores")
+    assert shown["params"] == SCORED_PARAMS and shown["tasks"] == ["speech-recognition"]
+    got = [
+        (q["metric"], q["value"], q.get("test_set"), q.get("language")) for q in shown["quality"]
+    ]
+    assert got == [
+        ("wer", 2.9, "librispeech-test-clean", None),
+        ("wer", 5.9, "librispeech-test-other", None),
+        ("wer", 53.87, None, "hi"),
+    ]
+    card = f"{hub.url}/{SCORED_REPO}/blob/{'7' * 40}/README.md"
+    assert all(q["source"] == card for q in shown["quality"])
+    assert all("from the card's model-index" in q["benchmark"] for q in shown["quality"])
+    # the recommender ranks it by the imported score (the LibriSpeech clean WER)
+    doc = run_json(capsys, "recommend", "--task", "speech-recognition", "--cpu-only", "--top", "50")
+    row = next(r for r in doc["recommendations"] if r["model"]["id"] == "wav2vec2-with-card-scores")
+    assert row["model"]["reviewed"] is True  # `catalog add` is the user's own choice
+    assert (row["quality"]["metric"], row["quality"]["value"]) == ("wer", 2.9)
+    assert row["quality"]["scored"] is True
 
 
 def test_catalog_add_never_overwrites_without_force(

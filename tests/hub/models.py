@@ -64,6 +64,13 @@ two norms), final norm."""
 
 BROKEN_REPO = "example-org/broken-config"
 
+SCORED_REPO = "example-org/wav2vec2-with-card-scores"
+"""A speech-recognition repo whose card has a model-index: config.json of
+facebook/wav2vec2-base-960h (tests/fixtures/configs), the Hub's parameter count for it
+(SOURCE.txt), and the model-index of openai/whisper-medium's card (tests/hub/model_index.py).
+A stand-in that carries real card data, not a copy of either repo."""
+SCORED_PARAMS = 94_396_320
+
 DTYPE_BYTES = {"BF16": 2, "F16": 2, "F32": 4}
 
 
@@ -135,6 +142,21 @@ def _json(data: dict[str, Any]) -> FakeFile:
 
 def populate(hub: FakeHub) -> None:
     """The repos every Hub test can use."""
+    from tests.hub.model_index import WHISPER_MEDIUM
+
+    wav2vec2 = json.loads((CONFIGS / "facebook__wav2vec2-base-960h" / "config.json").read_text())
+    hub.add(FakeRepo(
+        SCORED_REPO,
+        {"config.json": _json(wav2vec2), "README.md": FakeFile(b"---\nlicense: apache-2.0\n---\n")},
+        sha="7" * 40,
+        info={
+            "pipeline_tag": "automatic-speech-recognition", "library_name": "transformers",
+            "downloads": 4_321,
+            "cardData": {"license": "apache-2.0", "language": ["en"],
+                         "model-index": WHISPER_MEDIUM},
+            "safetensors": {"parameters": {"F32": SCORED_PARAMS}, "total": SCORED_PARAMS},
+        },
+    ))  # fmt: skip
     hub.add(FakeRepo(
         QWEN_REPO,
         {

@@ -21,6 +21,7 @@ from tests.hub.models import (
     MISTRAL_REPO,
     QWEN_PARAMS,
     QWEN_REPO,
+    SCORED_REPO,
     TINY_CONFIG,
     decoder_tensors,
     safetensors_file,
@@ -237,7 +238,7 @@ def test_unreviewed_records_rank_below_curated_ones_with_the_same_evidence(
     from advisor.hub.record import dumps_record
 
     monkeypatch.setenv("COLUMNS", "200")
-    curated = load_catalog().get("bert-base-uncased")
+    curated = load_catalog().get("mmbert-small")  # a curated record without scores
     assert not curated.quality  # the copy below carries exactly the same facts
     copy = curated.model_copy(update={"id": "aaa-bert-copy", "hf_repo": "someone/bert-copy",
                                       "reviewed": False, "origin": None})  # fmt: skip
@@ -247,7 +248,7 @@ def test_unreviewed_records_rank_below_curated_ones_with_the_same_evidence(
     assert main([*args, "--top", "50", "--json"]) == 0
     ranked = [r["model"] for r in json.loads(capsys.readouterr().out)["recommendations"]]
     ids = [m["id"] for m in ranked]
-    assert ids.index("bert-base-uncased") + 1 == ids.index("aaa-bert-copy")  # ids alone: reversed
+    assert ids.index("mmbert-small") + 1 == ids.index("aaa-bert-copy")  # ids: reversed
     assert next(m for m in ranked if m["id"] == "aaa-bert-copy")["reviewed"] is False
     assert main([*args, "--top", "50"]) == 0
     assert "aaa-bert-copy (unreviewed)" in capsys.readouterr().out
@@ -289,3 +290,28 @@ def test_a_hung_listing_gets_the_per_command_deadline_not_the_whole_timeout(
     code, _, err = run(capsys, "--task", "chat")  # --timeout: its default of 300 s
     assert code == 1 and time.monotonic() - start < 2.0
     assert "within the 0.3 s deadline" in err
+
+
+def test_refresh_records_carry_the_cards_model_index_scores(
+    fake_hub: FakeHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The stand-in's card states openai/whisper-medium's model-index (tests/hub/models.py)."""
+    code, out, err = run(capsys, "--task", "speech-recognition", "--json")
+    assert code == 0, err
+    assert by_repo(json.loads(out))[SCORED_REPO]["action"] == "added"
+    _code, out, _err = (
+        main(["catalog", "show", "wav2vec2-with-card-scores", "--json"]),
+        *capsys.readouterr(),
+    )
+    record = json.loads(out)
+    assert record["reviewed"] is False
+    assert [(q["metric"], q["value"], q.get("test_set")) for q in record["quality"]] == [
+        ("wer", 2.9, "librispeech-test-clean"),
+        ("wer", 5.9, "librispeech-test-other"),
+        ("wer", 53.87, None),
+    ]
+    assert all(q["source"].endswith(f"/blob/{'7' * 40}/README.md") for q in record["quality"])
+    files = {p: p.read_bytes() for p in user_catalog_dir().glob("*.toml")}
+    again = run(capsys, "--task", "speech-recognition", "--json")
+    assert by_repo(json.loads(again[1]))[SCORED_REPO]["action"] == "present"
+    assert {p: p.read_bytes() for p in user_catalog_dir().glob("*.toml")} == files

@@ -204,3 +204,22 @@ def test_mistyped_value_is_a_config_error() -> None:
 def test_unsupported_model_type() -> None:
     with pytest.raises(ConfigError, match="unsupported model_type"):
         arch_from_config({"model_type": "mamba", "d_model": 768})
+
+
+def test_omitted_field_read_with_the_class_default() -> None:
+    # google/t5-v1_1-style configs are read by transformers with T5Config's vocab_size (32128).
+    cfg = {"model_type": "t5", "d_model": 512, "d_ff": 1024, "num_heads": 6, "num_layers": 8}
+    arch = arch_from_config(cfg)
+    with_vocab = arch_from_config({**cfg, "vocab_size": 32128})
+    assert arch.vocab_size == 32128
+    assert arch.params_total == with_vocab.params_total
+    assert any("vocab_size" in n and "default" in n for n in arch.notes)
+    # mT5's class does not tie the output layer: an omitted flag means an untied lm_head.
+    mt5 = arch_from_config({**cfg, "model_type": "mt5"})
+    assert mt5.vocab_size == 250112
+    assert mt5.params_total > arch_from_config({**cfg, "model_type": "umt5"}).params_total
+
+
+def test_size_fields_are_never_defaulted() -> None:
+    with pytest.raises(ConfigError, match="d_model"):
+        arch_from_config({"model_type": "t5", "d_ff": 1024, "num_heads": 6, "num_layers": 8})

@@ -29,20 +29,6 @@ MISMATCH = "Failed to initialize NVML: Driver/library version mismatch"
 M1_PRO = "system_profiler-SPDisplaysDataType-json/m1pro-builtin-plus-2-dell.json"
 
 
-@pytest.fixture
-def linux(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("platform.system", lambda: "Linux")
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    """A fake Linux machine: 16 GB i5 meminfo, Ryzen cpuinfo, no cgroup limit, no GPUs."""
-    (tmp_path / "proc").mkdir()
-    (tmp_path / "proc/meminfo").write_text(capture("proc-meminfo/intel-core-i5-16gb.txt"))
-    (tmp_path / "proc/cpuinfo").write_text(capture("proc-cpuinfo/amd-ryzen9-9950x.txt"))
-    return tmp_path
-
-
 def _detect(runner: FakeRunner, root: Path, **kw: Any) -> Any:
     kw.setdefault("env", {})
     return detect(runner=runner, sysfs_root=root, proc_root=root, **kw)
