@@ -147,7 +147,8 @@ def handle(args: argparse.Namespace) -> int:
 
     request = build_request(args)
     hardware = hardware_from_args(args)
-    report = recommend(request, hardware)
+    # The library plans every model that fits; --top trims what is printed.
+    report = recommend(request, hardware).trimmed(request.top)
     if args.export is not None:
         _export(report, args.export, args.force, quiet=args.json)
     if args.json:

@@ -39,15 +39,23 @@ def _training(rec: Recommendation) -> str:
     if ft is None:
         return "-"
     hours = f", {format_hours(ft.hours_per_epoch)}/epoch" if ft.hours_per_epoch is not None else ""
-    cost = f", ${ft.cost_usd_per_epoch:,.0f}/ep" if ft.cost_usd_per_epoch is not None else ""
+    cost = f", ${ft.cost_usd_per_epoch:,.2f}/ep" if ft.cost_usd_per_epoch is not None else ""
     return f"{ft.method.value} {ft.engine} {format_bytes(ft.memory_bytes)}{hours}{cost}"
 
 
+def _plan(rec: Recommendation) -> str:
+    """The row's own approach; ``≠`` marks a plan other than the headline's, ``!`` one that
+    does not do what --goal asks."""
+    mark = "" if rec.same_as_headline else "≠ "
+    return f"{mark}{rec.strategy.approach.value}" + ("" if rec.serves_goal else " !")
+
+
 def ranked_table(report: Report) -> Table:
-    """One row per recommended model."""
+    """One row per recommended model, each with its own plan."""
     table = Table(title=f"Recommended for {report.request.task.value}", show_lines=False)
-    for name in ("#", "model", "params", "licence", "score", "serve", "tok/s", "fine-tune"):
+    for name in ("#", "model", "params", "licence", "score", "plan", "serve", "tok/s"):
         table.add_column(name, overflow="fold")
+    table.add_column("fine-tune", overflow="fold")
     for rec in report.recommendations:
         table.add_row(
             str(rec.rank),
@@ -55,6 +63,7 @@ def ranked_table(report: Report) -> Table:
             format_count(rec.model.params),
             rec.model.license,
             f"{rec.score.total:.2f}",
+            _plan(rec),
             _serving(rec),
             _speed(rec),
             _training(rec),
@@ -94,12 +103,32 @@ def render(report: Report, console: Console | None = None) -> None:
     )
     out.print(
         f"[bold]Strategy[/bold]: {report.strategy.approach.value}"
-        + (f" ({report.strategy.method.value})" if report.strategy.method else "")
+        + (
+            f" ({report.strategy.method.value} fine-tuning)"
+            if report.strategy.method
+            and report.strategy.method.value != report.strategy.approach.value
+            else ""
+        )
+        + (f", the plan of {report.headline.model}" if report.headline.model else "")
     )
+    out.print(f"  {report.headline.reason}", highlight=False)
     for reason in report.strategy.reasons:
         out.print(f"  - {reason}")
     if report.recommendations:
         out.print(ranked_table(report))
+        if any(not r.same_as_headline for r in report.recommendations):
+            out.print("  ≠ : this model's own plan differs from the headline strategy")
+        if any(not r.serves_goal for r in report.recommendations):
+            unsized = any(not r.fine_tuning_estimated for r in report.recommendations)
+            out.print(
+                f"  ! : this plan does not do what --goal {report.request.goal.value} asks"
+                + (", or its fine-tuning memory is not estimated yet" if unsized else "")
+            )
+        if report.ranked > len(report.recommendations):
+            out.print(
+                f"  {report.ranked - len(report.recommendations)} more model(s) fit and are"
+                " ranked below (--top shows more)"
+            )
         top = report.recommendations[0]
         for reason in top.reasons:
             out.print(f"  - {reason}")
@@ -108,7 +137,7 @@ def render(report: Report, console: Console | None = None) -> None:
         _settings(out, top)
     else:
         out.print("[bold]Nothing fits[/bold] this request on this hardware; reasons below.")
-    shown = [e for e in report.excluded if e.kind != "ranked-below"]
+    shown = report.excluded
     if shown:
         out.print("[bold]Why not[/bold]")
         for e in shown[:WHY_NOT_SHOWN]:

@@ -84,7 +84,7 @@ def handle(args: argparse.Namespace) -> int:
         from advisor.cli.recommend_view import render
         from advisor.recommend import recommend
 
-        render(recommend(request, hardware_from_args(args)))
+        render(recommend(request, hardware_from_args(args)).trimmed(request.top))
         return ExitCode.OK
     whatif = whatif_from_args(args)
     # Flags are checked here (exit 2 before the screen changes); detection waits for the app.

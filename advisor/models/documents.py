@@ -13,9 +13,17 @@ from typing import Any
 from advisor.models.base import SCHEMA_VERSION, Frozen, dumps
 
 
+def schema_version(cls: type[Frozen]) -> str:
+    """The document version of ``cls``: its own ``__schema_version__`` when a change of
+    meaning bumped it (the recommend report is at 2), else ``SCHEMA_VERSION``."""
+    version: str = getattr(cls, "__schema_version__", SCHEMA_VERSION)
+    return version
+
+
 def document_json(obj: Frozen, indent: int | None = 2) -> str:
     """The document of ``obj`` as JSON text."""
-    return dumps({"schema_version": SCHEMA_VERSION, **obj.model_dump(mode="json")}, indent=indent)
+    version = schema_version(type(obj))
+    return dumps({"schema_version": version, **obj.model_dump(mode="json")}, indent=indent)
 
 
 def document_schema(model: type[Frozen]) -> dict[str, Any]:

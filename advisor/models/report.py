@@ -9,6 +9,8 @@ Memory is in bytes, speeds per second, unknown values are ``null``.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from advisor.models.base import Field, Frozen
 from advisor.models.catalog import DataUnit
 from advisor.models.estimate import MemoryBreakdown, Method, Precision, Runtime
@@ -143,7 +145,8 @@ class FineTuning(Frozen):
     breakdown: MemoryBreakdown
     devices: int = Field(ge=1)
     engine: str = Field(
-        description="single-gpu, ddp, deepspeed-zero2, deepspeed-zero3, fsdp, or *-offload."
+        description="single-gpu, ddp, deepspeed-zero2, deepspeed-zero3, fsdp, or *-offload"
+        " (fsdp-offload: FSDP + QLoRA with the shards in system RAM)."
     )
     zero_stage: int | None = None
     cpu_offload_bytes: int = 0
@@ -159,14 +162,36 @@ class FineTuning(Frozen):
 
 
 class Recommendation(Frozen):
-    """One ranked model with its serving and fine-tuning plan."""
+    """One ranked model with its own plan: strategy, serving and fine-tuning fit, settings.
+
+    ``strategy`` is this model's plan (the ladder read for its size, then stepped down the
+    fallback chain to what fits on the hardware); ``fine_tuning`` and ``settings`` are that
+    plan's method and recipe, so the three always agree (``fine_tuning`` is null, with
+    ``fine_tuning_estimated`` false, where a planned training cannot be sized yet).
+    """
 
     rank: int = Field(ge=1)
     model: ModelRef
     score: ScoreParts
     quality: Quality
+    strategy: Strategy = Field(description="This model's own plan (approach, method, reasons).")
+    serves_goal: bool = Field(
+        description="Whether this plan does what --goal asks: it serves (serve), it trains"
+        " (fine-tune), or it serves and trains when the data calls for training (both)."
+    )
+    same_as_headline: bool = Field(
+        description="Whether this plan's approach is the report's headline strategy."
+    )
     inference: Inference | None
-    fine_tuning: FineTuning | None = Field(description="null when the strategy trains nothing.")
+    fine_tuning: FineTuning | None = Field(
+        description="null when the strategy trains nothing, or when its memory is not"
+        " estimated (fine_tuning_estimated false)."
+    )
+    fine_tuning_estimated: bool = Field(
+        default=True,
+        description="False: the strategy trains and settings give its recipe, but the"
+        " estimators cannot size its memory for this architecture yet, so fine_tuning is null.",
+    )
     settings: TrainingSettings | None
     reasons: list[str]
     downloaded: bool | None = Field(
@@ -177,6 +202,16 @@ class Recommendation(Frozen):
     )
 
 
+class Headline(Frozen):
+    """Where the report's headline strategy comes from, and why."""
+
+    model: str | None = Field(
+        description="Id of the recommendation whose plan is the headline; null when none is."
+    )
+    rank: int | None = Field(default=None, description="That recommendation's rank.")
+    reason: str = Field(description="One sentence naming the deciding fact.")
+
+
 class Excluded(Frozen):
     """A candidate that is not recommended, and why, with the numbers."""
 
@@ -184,7 +219,7 @@ class Excluded(Frozen):
     reason: str
     kind: str = Field(
         description="license, language, context, size-unknown, memory, fine-tuning, speed,"
-        " budget, or ranked-below"
+        " or budget"
     )
     needed_bytes: int | None = None
     available_bytes: int | None = None
@@ -193,12 +228,31 @@ class Excluded(Frozen):
 class Report(Frozen):
     """The answer to a recommendation request."""
 
+    __schema_version__: ClassVar[str] = "2"
+    """Version 2: each recommendation carries its own plan; the headline says where it comes
+    from; ``excluded`` holds only filtered-out models; ``recommendations`` may hold all."""
+
+    def trimmed(self, top: int) -> Report:
+        """The same report with only the first ``top`` recommendations."""
+        if len(self.recommendations) <= top:
+            return self
+        return self.model_copy(update={"recommendations": self.recommendations[:top]})
+
     request: Request
     hardware: HardwareProfile
     data: DataSize
-    strategy: Strategy
+    strategy: Strategy = Field(
+        description="The headline: the plan of the best-ranked recommendation whose plan"
+        " serves the goal (see headline)."
+    )
+    headline: Headline
     headroom: Headroom
-    recommendations: list[Recommendation]
+    recommendations: list[Recommendation] = Field(
+        description="Every model that fits, best first (the CLI prints the first --top)."
+    )
+    ranked: int = Field(
+        default=0, ge=0, description="How many models were ranked before --top trimmed the list."
+    )
     excluded: list[Excluded]
     warnings: list[str]
     assumptions: list[str] = Field(default_factory=list)

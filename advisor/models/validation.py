@@ -24,7 +24,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, TypeAdapter, create_
 from pydantic import Field as PydanticField
 from pydantic.fields import FieldInfo
 
-from advisor.models.base import MISSING, SCHEMA_VERSION, FieldSpec, Frozen
+from advisor.models.base import MISSING, FieldSpec, Frozen
 
 _CONFIG = ConfigDict(frozen=True, extra="forbid", from_attributes=True)
 
@@ -145,11 +145,14 @@ def document_model(cls: type[Frozen]) -> type[BaseModel]:
 
 
 def _build_document(cls: type[Frozen]) -> type[BaseModel]:
+    from advisor.models.documents import schema_version
+
     base = shadow(cls)
+    version = schema_version(cls)
     fields: dict[str, Any] = {
         "schema_version": (
-            Literal["1"],
-            PydanticField(default=SCHEMA_VERSION, description="Version of this document's layout."),
+            Literal[version],
+            PydanticField(default=version, description="Version of this document's layout."),
         )
     }
     for name, info in base.model_fields.items():

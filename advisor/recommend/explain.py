@@ -7,7 +7,7 @@ that figure is within the headroom.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -15,7 +15,8 @@ from advisor.estimate import estimate
 from advisor.hub.types import LocalModel
 from advisor.models.arch import ModelArch
 from advisor.models.catalog import ModelSpec
-from advisor.models.estimate import Method, Precision, Runtime
+from advisor.models.estimate import Estimate, EstimateSetup, Method, Precision, Runtime
+from advisor.models.hardware import GpuInfo
 from advisor.models.policy import Approach, ExportPlan, Strategy, TrainingSettings
 from advisor.models.report import (
     Excluded,
@@ -58,6 +59,11 @@ class Candidate:
     """Row notes from filtering and fitting (language coverage, licence caveat, runtime)."""
     train_unknown: bool = False
     """Fine-tuning was planned but the estimators cannot size it (no activation formula)."""
+    wanted: Strategy | None = None
+    """What the data alone calls for with this model (before the hardware step)."""
+    lora_cap: int | None = None
+    """Largest LoRA rank the device fits (None: not an adapter plan)."""
+    serves_goal: bool = True
 
 
 def gib(n: int) -> str:
@@ -66,11 +72,11 @@ def gib(n: int) -> str:
 
 
 def shortfall_text(miss: Shortfall) -> str:
-    """``needs 18.2 GiB (bf16 on 1× RTX 4090); 21.6 GiB usable of 24.0 GiB``."""
+    """``needs 18.2 GiB (bf16 on 1× RTX 4090), 21.6 GiB usable of 24.0 GiB``."""
     if not miss.memory_bytes:
         return miss.what
     return (
-        f"needs {gib(miss.needed_bytes)} ({miss.what}); {gib(miss.budget_bytes)} usable of"
+        f"needs {gib(miss.needed_bytes)} ({miss.what}), {gib(miss.budget_bytes)} usable of"
         f" {gib(miss.memory_bytes)}"
     )
 
@@ -82,12 +88,49 @@ def serve_command(model: ModelSpec, serve: ServeFit, task: Task) -> str:
     return command(model, serve, task)
 
 
+_ESTIMATES: dict[tuple[int, int, int], tuple[EstimateSetup, GpuInfo | None, Estimate]] = {}
+
+
+def _estimate(arch: ModelArch, setup: EstimateSetup, gpu: GpuInfo | None) -> Estimate:
+    """``estimate()`` of one set-up, once per run for models sharing an architecture and a fit
+    (the figures do not depend on the model id; ``run`` clears this at its start). Keyed by
+    identity; the stored objects guard against a reused id."""
+    key = (id(arch), id(setup), id(gpu))
+    found = _ESTIMATES.get(key)
+    if found is not None and found[0] is setup and found[1] is gpu:
+        return found[2]
+    est = estimate(arch, setup, gpu=gpu)
+    _ESTIMATES[key] = (setup, gpu, est)
+    return est
+
+
+def clear_estimates() -> None:
+    """Forget the memoised estimates (architectures of an earlier run may be gone)."""
+    _ESTIMATES.clear()
+    _RECORDS.clear()
+
+
+_RECORDS: dict[tuple[object, ...], tuple[object, object]] = {}
+"""Inference / FineTuning records per run, keyed by the identity of the fit they describe
+(models sharing an architecture and a repo get the same record); cleared with the estimates."""
+
+
 def inference(model: ModelSpec, c: Candidate, task: Task) -> Inference | None:
     """The serving plan, with estimate()'s numbers for its set-up."""
     serve = c.serve
     if serve is None:
         return None
-    est = estimate(c.arch, serve.setup, gpu=serve.target.gpu, model_id=model.id)
+    key = ("serve", id(serve), model.hf_repo, task)
+    found = _RECORDS.get(key)
+    if found is not None and found[0] is serve and isinstance(found[1], Inference):
+        return found[1]
+    out = _inference(model, c, task, serve)
+    _RECORDS[key] = (serve, out)
+    return out
+
+
+def _inference(model: ModelSpec, c: Candidate, task: Task, serve: ServeFit) -> Inference:
+    est = _estimate(c.arch, serve.setup, serve.target.gpu)
     memory = est.memory.total_bytes if not serve.offload_bytes else serve.memory_bytes
     speed = serve_speed(c.arch, serve, task)
     fits = memory <= serve.target.budget_bytes
@@ -120,7 +163,18 @@ def fine_tuning(c: Candidate, tokens: int) -> FineTuning | None:
     train = c.train
     if train is None:
         return None
-    est = estimate(c.arch, train.setup, gpu=train.target.gpu, model_id=c.model.id)
+    accumulation = c.settings.gradient_accumulation if c.settings else 1
+    key = ("train", id(train), id(c.train_misses), accumulation, tokens)
+    found = _RECORDS.get(key)
+    if found is not None and found[0] is train and isinstance(found[1], FineTuning):
+        return found[1]
+    out = _fine_tuning(c, tokens, train)
+    _RECORDS[key] = (train, out)
+    return out
+
+
+def _fine_tuning(c: Candidate, tokens: int, train: TrainFit) -> FineTuning:
+    est = _estimate(c.arch, train.setup, train.target.gpu)
     memory = est.memory.total_bytes
     setup = train.setup
     settings = c.settings
@@ -246,13 +300,28 @@ def reasons(c: Candidate, inf: Inference | None, ft: FineTuning | None) -> list[
 
 
 def recommendation(
-    rank: int, c: Candidate, task: Task, tokens: int, local: Mapping[str, LocalModel]
+    rank: int,
+    c: Candidate,
+    task: Task,
+    tokens: int,
+    local: Mapping[str, LocalModel],
+    headline: Approach | None,
+    plan_line: Callable[[FineTuning | None], str],
 ) -> Recommendation:
     """The report entry of a ranked candidate; ``local`` is the user's Hugging Face cache,
-    keyed by lower-case repo id (``advisor.hub.local_models``)."""
+    keyed by lower-case repo id (``advisor.hub.local_models``); ``plan_line`` words the plan's
+    deciding fact for its fine-tuning figures."""
     assert c.parts is not None and c.quality is not None
     inf = inference(c.model, c, task)
     ft = fine_tuning(c, tokens)
+    why = reasons(c, inf, ft)
+    same = c.strategy.approach is headline
+    why.insert(
+        0,
+        f"plan: {c.strategy.approach.value}"
+        + ("" if same or headline is None else f" (headline: {headline.value})")
+        + f"; {plan_line(ft)}",
+    )
     p = c.parts
     q = c.quality
     cached = local.get(c.model.hf_repo.lower()) if c.model.hf_repo else None
@@ -276,10 +345,14 @@ def recommendation(
             scored=q.scored,
             basis=q.basis or None,
         ),
+        strategy=c.strategy,
+        serves_goal=c.serves_goal,
+        same_as_headline=same,
         inference=inf,
         fine_tuning=ft,
+        fine_tuning_estimated=not c.train_unknown,
         settings=c.settings,
-        reasons=reasons(c, inf, ft),
+        reasons=why,
         downloaded=cached is not None,
         size_on_disk_bytes=cached.size_bytes if cached is not None else None,
     )
@@ -305,14 +378,14 @@ def export_plan(report: Report, rec: Recommendation | None = None) -> ExportPlan
         return None
     top = rec if rec is not None else report.recommendations[0]
     inf, ft = top.inference, top.fine_tuning
-    approach = report.strategy.approach
+    approach = top.strategy.approach
     settings = top.settings if approach.trains else None
     if approach.trains and settings is None:
         approach = Approach.PRETRAINED  # nothing that fits trains; export the serving side
     engine: Literal["deepspeed", "fsdp"] | None = None
     if ft is not None and ft.engine.startswith("deepspeed"):
         engine = "deepspeed"
-    elif ft is not None and ft.engine == "fsdp":
+    elif ft is not None and ft.engine.startswith("fsdp"):
         engine = "fsdp"
     return ExportPlan(
         model_id=top.model.id,

@@ -216,6 +216,14 @@ class Profile(NamedTuple):
     """Its output is text, so its speed is decode tokens/s (False: ASR, TTS, vision...)."""
 
 
+def generated_tokens(arch: ModelArch, pol: Policy) -> int:
+    """Tokens a served request generates: ``serving_gen_tokens`` for decoders and
+    encoder-decoders, 0 for encoders and other one-pass models."""
+    if arch.arch_type in (ArchType.DECODER, ArchType.ENCODER_DECODER):
+        return pol.serving_gen_tokens
+    return 0
+
+
 def serve_fit(
     arch: ModelArch,
     gpu_t: Target | None,
@@ -236,11 +244,7 @@ def serve_fit(
         profile = Profile(arch.arch_type in GENERATIVE)
     tokens = profile.tokens
     generative = profile.llm
-    gen = (
-        pol.serving_gen_tokens
-        if arch.arch_type in (ArchType.DECODER, ArchType.ENCODER_DECODER)
-        else 0
-    )
+    gen = generated_tokens(arch, pol)
     best_miss: Shortfall | None = None
 
     def consider(setup: EstimateSetup, target: Target, what: str) -> int:
@@ -413,6 +417,7 @@ __all__ = [
     "ServeFit",
     "Shortfall",
     "Target",
+    "generated_tokens",
     "serve_fit",
     "serving_bytes",
     "setup_for",

@@ -1,33 +1,33 @@
 """One recommendation run: request + hardware + catalog → ``Report``.
 
-Per candidate: architecture (cached on the catalog record), serving fit, the strategy the data
-and the model call for (``advisor.recommend.strategy``), the fine-tuning fit along that
-strategy's fallback chain, then the strategy again with what fits, and the training settings.
+Per candidate: architecture (cached on the catalog record), serving fit, then its own plan
+(``advisor.recommend.plan``: strategy, fine-tuning fit along the fallback chain, settings).
 Fits depend only on the architecture, so models sharing one (fine-tunes of a base, synthetic
-copies) are fitted once per run. Pydantic report objects are built only for the top K.
+copies) are fitted once per run. Every candidate that passes the filters and fits is planned
+and reported, best first; ``Request.top`` only says how many the views print. ``excluded``
+holds the models the filters or the hardware left out, each with its reason.
+
+The headline strategy is the plan of the best-ranked model whose plan serves the goal
+(``advisor.recommend.headline``): such plans rank first, so it is the top pick's plan.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Callable
 
 from advisor.catalog.store import Catalog
 from advisor.errors import ConfigError, InvalidValueError
 from advisor.hub.local import local_models
-from advisor.models.arch import ModelArch
-from advisor.models.catalog import ModelSpec, TaskInfo
-from advisor.models.estimate import Method
+from advisor.models.catalog import TaskInfo
 from advisor.models.hardware import HardwareProfile
-from advisor.models.policy import Approach, Strategy, TrainingSettings
-from advisor.models.policy import Goal as PolicyGoal
-from advisor.models.report import DataSize, Excluded, Headroom, Report
+from advisor.models.policy import Strategy
+from advisor.models.report import DataSize, Excluded, FineTuning, Headroom, Report
 from advisor.models.request import Goal, Request
 from advisor.models.task import Task
 from advisor.pricing import price_assumption
 from advisor.recommend import explain, rank
 from advisor.recommend.candidates import (
     filter_models,
-    is_task_model,
     language_fit,
     row_notes,
     validate_request,
@@ -37,28 +37,39 @@ from advisor.recommend.fit import (
     ServeFit,
     Shortfall,
     Target,
+    generated_tokens,
     serve_fit,
     targets,
     training_estimated,
 )
+from advisor.recommend.headline import deciding_fact, headline
 from advisor.recommend.ladders import serving_profile
-from advisor.recommend.settings import training_settings
-from advisor.recommend.strategy import FALLBACK, convert_data, plan_strategy
-from advisor.recommend.train_fit import TrainFit, grow_batch, train_fit
+from advisor.recommend.plan import (
+    NON_TEXT_TASKS,
+    POLICY_GOAL,
+    TrainCache,
+    cached_strategy,
+    clear_memo,
+    grow,
+    plan_training,
+    serves_goal,
+)
+from advisor.recommend.strategy import convert_data
 from advisor.recommend.weights import Policy, policy
-
-CHAINS: dict[Approach, tuple[Method, ...]] = {
-    approach: tuple(a.method for a in chain if a.method is not None)
-    for approach, chain in FALLBACK.items()
-}
-"""The estimator methods tried for each approach, in the strategy's step-down order."""
-"""Methods tried for each planned approach, in order: the strategy's own fallback chain."""
 
 
 def data_size(request: Request, info: TaskInfo, pol: Policy) -> tuple[DataSize, int]:
-    """The user's data as examples and tokens, and the training sequence length."""
+    """The user's data as examples and tokens, and the training sequence length.
+
+    The length is the task's typical example (``tasks.toml`` ``tokens_per_example``, else
+    ``ranking.toml`` ``[fit.training_seq]``); for text tasks ``--context N`` replaces it: the
+    user's examples are that long, and the memory plan is sized for them (each model's plan
+    caps it at the model's window)."""
     unit = request.data_unit or info.data_unit
-    seq = info.tokens_per_example or pol.training_seq.get(info.task) or 512
+    typical = info.tokens_per_example or pol.training_seq.get(info.task) or 512
+    seq = typical
+    if request.context is not None and info.task not in NON_TEXT_TASKS:
+        seq = request.context
     if unit != info.data_unit:
         allowed = {info.data_unit, "examples"} | ({"tokens"} if info.tokens_per_example else set())
         if unit not in allowed:
@@ -70,7 +81,10 @@ def data_size(request: Request, info: TaskInfo, pol: Policy) -> tuple[DataSize, 
     examples, note = convert_data(request.data, converted)
     tokens = request.data if unit == "tokens" else examples * seq
     if unit != "tokens":
-        extra = f"{examples:,} examples × {seq:,} tokens each = {tokens:,} tokens per epoch"
+        each = f"{seq:,} tokens each" + (
+            f" (--context; typical for the task: {typical:,})" if seq != typical else ""
+        )
+        extra = f"{examples:,} examples × {each} = {tokens:,} tokens per epoch"
         note = f"{note}; {extra}" if note else extra
     ds = DataSize(
         value=request.data,
@@ -83,48 +97,6 @@ def data_size(request: Request, info: TaskInfo, pol: Policy) -> tuple[DataSize, 
     return ds, seq
 
 
-POLICY_GOAL: dict[Goal, PolicyGoal] = {
-    Goal.SERVE: "serve",
-    Goal.FINE_TUNE: "fine-tune",
-    Goal.BOTH: "both",
-}
-"""The request's goal as the strategy planner spells it."""
-
-
-@lru_cache(maxsize=4096)
-def _strategy(
-    task: Task,
-    examples: int,
-    params: int | None,
-    task_model: bool,
-    knowledge: bool,
-    fits: frozenset[tuple[Method, bool]],
-    goal: PolicyGoal,
-    has_gpu: bool,
-    note: str | None,
-) -> Strategy:
-    return plan_strategy(
-        task,
-        examples,
-        model_params=params,
-        task_model=task_model,
-        knowledge_heavy=knowledge,
-        fits=dict(fits),
-        goal=goal,
-        has_gpu=has_gpu,
-        data_note=note,
-    )
-
-
-@lru_cache(maxsize=4096)
-def _settings(
-    approach: Approach, task: Task, examples: int, params: int | None, batch: int, gpus: int
-) -> TrainingSettings | None:
-    return training_settings(
-        approach, task, examples, model_params=params, per_device_batch=batch, gpus=gpus
-    )
-
-
 def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report:
     """The whole recommendation (see the module docstring)."""
     pol = policy()
@@ -132,18 +104,18 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
     info = catalog.task_info(request.task)
     if info is None:
         raise InvalidValueError(f"the catalog has no entry for task {request.task.value}", None)
-    data, seq = data_size(request, info, pol)
+    data, _ = data_size(request, info, pol)
     gpu_t, cpu_t = targets(hardware, pol)
     warnings = _hardware_warnings(hardware, gpu_t, cpu_t)
     kept, drops = filter_models(request, catalog)
     excluded: list[Excluded] = [explain.excluded(d.model.id, d.kind, d.reason) for d in drops]
-    context = request.context or pol.serving_context
+    # --context is prompt + answer; without it, the default prompt plus the generated tokens.
+    context = request.context or pol.serving_context + pol.serving_gen_tokens
     has_gpu = gpu_t is not None
     serve_cache: dict[tuple[int, int, Profile], ServeFit | Shortfall] = {}
-    train_cache: dict[
-        tuple[int, tuple[Method, ...], int, int],
-        tuple[TrainFit | None, list[tuple[Method, Shortfall]]],
-    ] = {}
+    train_cache: TrainCache = {}
+    explain.clear_estimates()
+    clear_memo()
     candidates: list[explain.Candidate] = []
     for model in kept:
         try:
@@ -153,7 +125,7 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
                 explain.excluded(model.id, "size-unknown", f"cannot size it: {exc.message}")
             )
             continue
-        ctx = min(context, model.context_length) if model.context_length else context
+        ctx = serving_prompt(context, model.context_length, generated_tokens(arch, pol))
         profile = serving_profile(model, request.task)
         key = (id(arch), ctx, profile)
         if key not in serve_cache:
@@ -188,8 +160,8 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
                 )
             )
             continue
-        cand = _plan_training(
-            request, model, arch, info, data, seq, gpu_t, cpu_t, pol, has_gpu, train_cache
+        cand = plan_training(
+            request, model, arch, info, data, gpu_t, cpu_t, pol, has_gpu, train_cache
         )
         cand.serve, cand.serve_miss = serve, miss
         lang = language_fit(model, request, catalog)
@@ -202,6 +174,11 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
                 f" {model.architecture.value} architecture yet ({cand.train.method.value} planned)",
             )
             cand.train, cand.train_unknown = None, True
+            said = "fit judged on the weights alone: the fine-tuning memory is not estimated"
+            cand.strategy = cand.strategy.model_copy(
+                update={"reasons": [*cand.strategy.reasons, said]}
+            )
+        cand.serves_goal = serves_goal(cand, request.goal)
         reason = _training_exclusion(request, cand, data.tokens)
         if reason is not None:
             excluded.append(reason)
@@ -231,26 +208,29 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
             rank.license_part(c.model, pol),
             pol,
         )
-    candidates.sort(key=_order)
-    top = candidates[: request.top]
-    for c in top:
-        _grow(c, request.task, data.examples, cpu_t)
+    # Plans that do what the goal asks rank above those that do not (a model whose planned
+    # fine-tuning cannot run never heads a --goal both|fine-tune report); score order within.
+    candidates.sort(key=lambda c: (not c.serves_goal, *_order(c)))
+    for c in candidates:
+        grow(c, request.task, data.examples, cpu_t)
     # Scans folder names only (no huggingface_hub import): a few ms for a large cache.
     local = {repo.lower(): found for repo, found in local_models().items()}
+    best = candidates[0] if candidates else None
+    lead = best.strategy.approach if best is not None else None
+
+    def plan_line(c: explain.Candidate) -> Callable[[FineTuning | None], str]:
+        return lambda ft: deciding_fact(c, ft, request.task, request.goal)
+
     recs = [
-        explain.recommendation(i + 1, c, request.task, data.tokens, local)
-        for i, c in enumerate(top)
+        explain.recommendation(i + 1, c, request.task, data.tokens, local, lead, plan_line(c))
+        for i, c in enumerate(candidates)
     ]
-    for i, c in enumerate(candidates[request.top :], start=request.top + 1):
-        assert c.parts is not None
-        excluded.append(
-            explain.excluded(
-                c.model.id,
-                "ranked-below",
-                f"ranked {i} (score {c.parts.total:.3f}); --top {request.top}",
-            )
-        )
-    strategy = top[0].strategy if top else _fallback_strategy(request, info, data, has_gpu)
+    if best is not None:
+        strategy = best.strategy
+        head = headline(best, 1, recs[0].fine_tuning, request.task, request.goal)
+    else:
+        strategy = _fallback_strategy(request, info, data, has_gpu)
+        head = headline(None, None, None, request.task, request.goal)
     if request.budget_usd is not None and any(
         r.fine_tuning is not None and r.fine_tuning.cost_usd_per_epoch is None for r in recs
     ):
@@ -269,96 +249,17 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
         hardware=hardware,
         data=data,
         strategy=strategy,
+        headline=head,
         headroom=Headroom(
             gpu_fraction=pol.gpu_headroom,
             ram_fraction=pol.ram_headroom,
             unified_usable_fraction=pol.unified_usable_fraction,
         ),
         recommendations=recs,
+        ranked=len(recs),
         excluded=excluded,
         warnings=warnings,
         assumptions=_assumptions(request, context, pol) + ([price] if price else []),
-    )
-
-
-def _plan_training(
-    request: Request,
-    model: ModelSpec,
-    arch: ModelArch,
-    info: TaskInfo,
-    data: DataSize,
-    seq: int,
-    gpu_t: Target | None,
-    cpu_t: Target | None,
-    pol: Policy,
-    has_gpu: bool,
-    cache: dict[
-        tuple[int, tuple[Method, ...], int, int],
-        tuple[TrainFit | None, list[tuple[Method, Shortfall]]],
-    ],
-) -> explain.Candidate:
-    """Strategy → fine-tuning fit along its chain → strategy with what fits → settings."""
-    task_model = is_task_model(model, request.task)
-    args = (request.task, data.examples, model.params, task_model, info.knowledge_heavy)
-    goal = POLICY_GOAL[request.goal]
-    wanted = _strategy(*args, frozenset(), goal, has_gpu, data.conversion)
-    chain = CHAINS.get(wanted.approach, ())
-    fit: TrainFit | None = None
-    misses: list[tuple[Method, Shortfall]] = []
-    settings: TrainingSettings | None = None
-    strategy = wanted
-    max_batch = 1
-    if chain:
-        first = _settings(wanted.approach, request.task, data.examples, model.params, 1, 1)
-        rank_ = first.lora.rank if first and first.lora else 16
-        max_batch = min(pol.max_micro_batch, first.effective_batch if first else 1)
-        train_seq = min(seq, model.context_length) if model.context_length else seq
-        key = (id(arch), chain, rank_, train_seq)
-        if key not in cache:
-            cache[key] = train_fit(arch, chain, gpu_t, cpu_t, train_seq, lora_rank=rank_)
-        fit, misses = cache[key]
-        fits = {m: False for m, _ in misses}
-        if fit is not None:
-            fits[fit.method] = True
-        strategy = _strategy(*args, frozenset(fits.items()), goal, has_gpu, data.conversion)
-        if fit is not None and strategy.method is not fit.method:
-            fit = None  # the strategy blocked it (e.g. CPU training of a large model)
-        if fit is not None:
-            settings = _settings(
-                strategy.approach,
-                request.task,
-                data.examples,
-                model.params,
-                1,
-                fit.setup.gpus,
-            )
-    planned_first = fit is not None and bool(chain) and fit.method is chain[0]
-    if not chain:
-        planned_first = True
-    return explain.Candidate(
-        model=model,
-        arch=arch,
-        serve=None,
-        serve_miss=None,
-        train=fit,
-        train_misses=misses,
-        strategy=strategy,
-        planned_first=planned_first,
-        coverage=None,
-        settings=settings,
-        max_batch=max_batch,
-    )
-
-
-def _grow(c: explain.Candidate, task: Task, examples: int, cpu_t: Target | None) -> None:
-    """Raise a reported candidate's micro-batch as far as memory allows, and redo its
-    settings for that batch (accumulation makes up the recipe's effective batch)."""
-    if c.train is None:
-        return
-    host_budget = cpu_t.budget_bytes if cpu_t is not None and c.train.target.kind != "cpu" else 0
-    c.train = grow_batch(c.arch, c.train, host_budget, c.max_batch)
-    c.settings = _settings(
-        c.strategy.approach, task, examples, c.model.params, c.train.setup.batch, c.train.setup.gpus
     )
 
 
@@ -400,7 +301,7 @@ def _order(c: explain.Candidate) -> tuple[float, bool, str]:
 
 def _fallback_strategy(request: Request, info: TaskInfo, data: DataSize, has_gpu: bool) -> Strategy:
     """The strategy when no model is recommended: what the data alone calls for."""
-    return _strategy(
+    return cached_strategy(
         request.task,
         data.examples,
         None,
@@ -426,10 +327,18 @@ def _hardware_warnings(
     return out
 
 
+def serving_prompt(total: int, window: int | None, gen: int) -> int:
+    """Prompt tokens to plan serving for: ``total`` (prompt + answer) within the model's
+    window, less the ``gen`` generated tokens, so the KV cache never passes the window."""
+    if window:
+        total = min(total, window)
+    return max(total - gen, 1)
+
+
 def _assumptions(request: Request, context: int, pol: Policy) -> list[str]:
     return [
-        f"serving: batch 1, {context:,}-token prompt (capped at each model's context) plus"
-        f" {pol.serving_gen_tokens} generated tokens",
+        f"serving: batch 1, {context:,} tokens in all ({pol.serving_gen_tokens} of them"
+        " generated), capped at each model's context window",
         f"a fit leaves {pol.gpu_headroom:.0%} of GPU memory and {pol.ram_headroom:.0%} of system"
         " RAM free (catalog/ranking.toml [fit])",
         "CPU decode speed assumes"

@@ -12,9 +12,10 @@ from __future__ import annotations
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from advisor.errors import CatalogError
+from advisor.models.arch import ArchType
 from advisor.models.base import Field, Frozen, model_check
 from advisor.models.policy import Approach
 from advisor.models.task import Task
@@ -154,6 +155,25 @@ class General(Frozen):
         return sum(1 for upper in self.bucket_upper if examples >= upper)
 
 
+class KindRecipe(Frozen):
+    """Which recipe trains a kind of model on some tasks (first match wins; no match: the task
+    family's own recipe). ``architecture`` and ``tasks`` narrow it; absent matches any."""
+
+    recipe: str
+    architecture: ArchType | None = None
+    families: list[str] = Field(default_factory=list)
+    tasks: list[Task] = Field(default_factory=list)
+    rationale: str
+
+
+class RecipeChoice(NamedTuple):
+    """The recipe chosen for a model, its name, and why (None: the task family's own)."""
+
+    name: str
+    recipe: Recipe
+    rationale: str | None
+
+
 class Policy(Frozen):
     """The whole policy file, validated."""
 
@@ -161,6 +181,7 @@ class Policy(Frozen):
     families: list[Family]
     recipes: dict[str, Recipe]
     augmentation: list[Augmentation]
+    kind_recipes: list[KindRecipe] = Field(default_factory=list)
 
     @model_check
     def _check(self) -> None:
@@ -173,8 +194,22 @@ class Policy(Frozen):
             if missing or twice:
                 raise ValueError(f"every task needs one {kind}: missing {missing}, twice {twice}")
         unknown = [f.name for f in self.families if f.name not in self.recipes]
+        unknown += [k.recipe for k in self.kind_recipes if k.recipe not in self.recipes]
         if unknown:
-            raise ValueError(f"families without a recipe: {unknown}")
+            raise ValueError(f"families or kinds without a recipe: {unknown}")
+
+    def recipe_for(self, task: Task, architecture: ArchType | None) -> RecipeChoice:
+        """The recipe that trains a model of ``architecture`` on ``task``."""
+        family = self.family(task).name
+        for k in self.kind_recipes:
+            if k.architecture is not None and k.architecture is not architecture:
+                continue
+            if k.families and family not in k.families:
+                continue
+            if k.tasks and task not in k.tasks:
+                continue
+            return RecipeChoice(k.recipe, self.recipes[k.recipe], k.rationale)
+        return RecipeChoice(family, self.recipes[family], None)
 
     def family(self, task: Task) -> Family:
         """The family whose ladder and recipe apply to ``task``."""
@@ -207,6 +242,7 @@ def parse_policy(data: dict[str, Any]) -> Policy:
             "families": data.get("families", []),
             "recipes": recipes,
             "augmentation": data.get("augmentation", []),
+            "kind_recipes": data.get("kind_recipes", []),
         }
     )
 
@@ -244,7 +280,12 @@ def read_policy(path: Path) -> Policy:
                 "fix the entry; see the comments at the top of the file",
             ) from exc
 
-    modules = ("advisor.recommend.policy_data", "advisor.models.policy", "advisor.models.base")
+    modules = (
+        "advisor.recommend.policy_data",
+        "advisor.models.policy",
+        "advisor.models.base",
+        "advisor.models.arch",
+    )
     return cached_toml(path, build, Policy, modules)
 
 

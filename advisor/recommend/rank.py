@@ -171,14 +171,15 @@ def quality_scores(
             " and language); ranked by the size prior (log10 active parameters among the"
             " candidates)"
         )
-        size = model.active_params or model.params or 0
+        # Total parameters: a 4B dense model is not a larger sibling of a 30B-A3B MoE.
+        size = model.params or model.active_params or 0
         siblings = [
             (out[m.id].score, m.id)
             for m in models
             if m.id in out
             and out[m.id].scored
             and m.family == model.family
-            and (m.active_params or m.params or 0) < size
+            and (m.params or m.active_params or 0) < size
         ]
         if siblings:
             floor, sibling = max(siblings)

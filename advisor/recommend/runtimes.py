@@ -57,10 +57,28 @@ def engine(model: ModelSpec, task: Task, serve: ServeFit) -> str:
     return "transformers"
 
 
+_PLAIN = (Precision.FP32, Precision.BF16, Precision.FP16)
+
+
 def _dtype(serve: ServeFit) -> str:
-    return {Precision.FP16: "torch.float16", Precision.BF16: "torch.bfloat16"}.get(
-        serve.precision, "torch.float32"
-    )
+    """The torch dtype to load with: the plan's own for plain formats; for a quantized plan
+    (int8) the 16-bit compute type of the device (fp16 where it has no BF16), never fp32,
+    which would need four times the planned memory."""
+    p = serve.precision
+    if p is Precision.FP32:
+        return "torch.float32"
+    if p is Precision.FP16 or (p not in _PLAIN and serve.target.half is Precision.FP16):
+        return "torch.float16"
+    return "torch.bfloat16"
+
+
+def _quant_note(serve: ServeFit) -> str:
+    """A trailing comment for a quantized plan outside vLLM / llama.cpp."""
+    p = serve.precision
+    if p in _PLAIN:
+        return ""
+    how = "bitsandbytes 8-bit" if p is Precision.INT8 else p.value
+    return f"  # {p.value} plan: quantize the weights on load ({how}) to fit"
 
 
 def _device(serve: ServeFit) -> str:
@@ -119,7 +137,7 @@ def serve_command(model: ModelSpec, serve: ServeFit, task: Task) -> str:
             'python -c "import torch; from diffusers import DiffusionPipeline;'
             f" p = DiffusionPipeline.from_pretrained('{repo}', torch_dtype={_dtype(serve)})"
             f".to('{dev}'); p('a photo of a cat').images[0].save('out.png')\""
-        )
+        ) + _quant_note(serve)
     if lib == "faster-whisper":
         size = repo.split("/")[-1].removeprefix("whisper-")
         kind = "float16" if serve.precision in (Precision.FP16, Precision.BF16) else "int8"
@@ -158,7 +176,7 @@ def serve_command(model: ModelSpec, serve: ServeFit, task: Task) -> str:
     return (
         f'python -c "import torch; from transformers import pipeline;'
         f" pipeline('{pipe}', model='{repo}', device='{dev}'{dtype})\""
-    )
+    ) + _quant_note(serve)
 
 
 __all__ = ["engine", "serve_command"]

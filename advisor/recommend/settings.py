@@ -1,11 +1,14 @@
 """Anti-overfitting training settings for an approach, a task and a data size.
 
 ``training_settings(approach, task, data_examples, *, model_params, per_device_batch, gpus=1,
-policy=None) -> TrainingSettings | None``: None when the approach does not train (prompting,
-few-shot, RAG, a pretrained model used as is).
+architecture=None, max_lora_rank=None, policy=None) -> TrainingSettings | None``: None when the
+approach does not train (prompting, few-shot, RAG, a pretrained model used as is).
 
-The numbers come from the task family's recipe in ``catalog/policy/policy.toml`` (each with
-its source), read at the data-size bucket (tiny < 1k ≤ small < 10k ≤ medium < 100k ≤ large):
+The numbers come from the recipe for the model's kind in ``catalog/policy/policy.toml`` (each
+with its source): ``[[kind_recipes]]`` picks it from the architecture and task (an LLM trains
+with the LLM recipe on any text task, a detector with DETR's, a segmenter with SegFormer's),
+else the task family's own. It is read at the data-size bucket
+(tiny < 1k ≤ small < 10k ≤ medium < 100k ≤ large):
 
 * epochs = ceil(target_steps × recipe batch / examples), clamped to the recipe's range, so it
   never rises with data;
@@ -13,13 +16,17 @@ its source), read at the data-size bucket (tiny < 1k ≤ small < 10k ≤ medium 
   never fall with less data; early-stopping patience and LoRA rank never rise with less data;
 * learning rate by what trains: the whole model, an adapter (lower above
   ``adapter_large_params``), or only a new head (linear probe);
-* gradient accumulation makes up the recipe's effective batch from ``per_device_batch × gpus``.
+* gradient accumulation makes up the recipe's effective batch from ``per_device_batch × gpus``;
+* ``max_lora_rank`` (what the device fits, the same for every data size) caps the LoRA rank;
+* with early stopping, evaluation runs every ``total steps ÷ (EVALS_PER_PATIENCE × patience)``
+  steps (at most once an epoch), so the run has enough evaluations for patience to run out.
 
 Every setting carries a reason in ``TrainingSettings.reasons``.
 """
 
 from __future__ import annotations
 
+from advisor.models.arch import ArchType
 from advisor.models.estimate import Optimizer
 from advisor.models.policy import (
     Approach,
@@ -32,6 +39,10 @@ from advisor.models.task import Task
 from advisor.recommend.policy_data import Policy, load_policy
 
 _BUCKET_NAMES = ("tiny", "small", "medium", "large")
+
+EVALS_PER_PATIENCE = 4
+"""Evaluations planned per unit of patience: a run of ``epochs × steps`` steps is evaluated at
+least ``4 × patience`` times, so early stopping can fire in the last three quarters of it."""
 
 
 def _ceil_div(a: int, b: int) -> int:
@@ -46,6 +57,8 @@ def training_settings(
     model_params: int | None,
     per_device_batch: int,
     gpus: int = 1,
+    architecture: ArchType | None = None,
+    max_lora_rank: int | None = None,
     policy: Policy | None = None,
 ) -> TrainingSettings | None:
     """Settings for training ``approach`` on ``data_examples`` examples of ``task``."""
@@ -55,12 +68,15 @@ def training_settings(
         raise ValueError("data must be >= 0, per-device batch and GPUs >= 1")
     pol = policy or load_policy()
     gen = pol.general
-    family = pol.family(task)
-    recipe = pol.recipes[family.name]
+    choice = pol.recipe_for(task, architecture)
+    recipe = choice.recipe
     b = gen.bucket(data_examples)
     size = f"{data_examples:,} examples ({_BUCKET_NAMES[b]} bucket)"
     why = recipe.reasons
-    reasons: dict[str, str] = {}
+    reasons: dict[str, str] = {
+        "recipe": f"the {choice.name} recipe"
+        + (f": {choice.rationale}" if choice.rationale else " (the task family's own)")
+    }
     adapter = approach in (Approach.LORA, Approach.QLORA)
     big = model_params is not None and model_params > gen.adapter_large_params
 
@@ -103,13 +119,22 @@ def training_settings(
         if big:
             dropout = min(dropout, 0.05)
         rank = recipe.lora_rank[b]
+        capped = max_lora_rank is not None and max_lora_rank < rank
+        if capped:
+            assert max_lora_rank is not None
+            rank = max_lora_rank
         lora = LoraSettings(
             rank=rank,
             alpha=max(1, round(rank * recipe.lora_alpha_ratio)),
             dropout=dropout,
             targets=recipe.lora_targets,
         )
-        reasons["lora"] = f"rank {rank} for {size}; " + why["lora"]
+        reasons["lora"] = (
+            f"rank {rank} for {size}"
+            + (f" (the recipe's {recipe.lora_rank[b]} does not fit the device)" if capped else "")
+            + "; "
+            + why["lora"]
+        )
         reasons["dropout"] = f"LoRA dropout {dropout:g} for {size}; " + why["lora"]
     else:
         dropout = recipe.dropout[b]
@@ -162,16 +187,15 @@ def training_settings(
     else:
         train_examples = max(1, data_examples - round(data_examples * validation))
         steps_per_epoch = _ceil_div(train_examples, effective)
-        if epochs >= 3:
-            eval_strategy, save_strategy, eval_steps = "epoch", "epoch", None
-            reasons["evaluation"] = "evaluate and save every epoch; keep the best checkpoint"
-        else:
-            eval_steps = max(1, steps_per_epoch // 4)
-            eval_strategy, save_strategy = "steps", "steps"
-            reasons["evaluation"] = (
-                f"few epochs: evaluate every {eval_steps} steps (4 times an epoch) so early"
-                " stopping has points to compare"
-            )
+        total = steps_per_epoch * epochs
+        evals = EVALS_PER_PATIENCE * early.patience
+        eval_steps = max(1, min(steps_per_epoch, total // evals))
+        eval_strategy, save_strategy = "steps", "steps"
+        reasons["evaluation"] = (
+            f"evaluate and save every {eval_steps:,} of {total:,} planned steps"
+            f" ({steps_per_epoch:,} an epoch × {epochs}), ~{total // eval_steps:,} evaluations,"
+            f" so patience {early.patience} can stop the run early; keep the best checkpoint"
+        )
 
     return TrainingSettings(
         approach=approach,

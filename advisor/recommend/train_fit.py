@@ -93,10 +93,20 @@ def _layouts(method: Method, count: int) -> list[tuple[str, dict[str, object]]]:
             out.append(("fsdp", {"gpus": count, "fsdp": True}))
         else:
             out.append(("deepspeed-zero3", {"gpus": count, "zero": 3}))
-        out.append(("deepspeed-zero3-offload", {"gpus": count, "zero": 3, "cpu_offload": True}))
+        if method is Method.QLORA:
+            # Answer.AI's FSDP + QLoRA recipe (a 70B on 2x 24 GB) offloads the NF4 shards to RAM
+            # when the GPUs alone are too tight (https://www.answer.ai/posts/2024-03-06-fsdp-qlora.html).
+            out.append(("fsdp-offload", {"gpus": count, "fsdp": True, "cpu_offload": True}))
+        else:
+            out.append(("deepspeed-zero3-offload", {"gpus": count, "zero": 3, "cpu_offload": True}))
     elif method is not Method.QLORA:
         out.append(("deepspeed-zero2-offload", {"gpus": 1, "zero": 2, "cpu_offload": True}))
     return out
+
+
+def _over(miss: Shortfall) -> float:
+    """How far a shortfall overshoots its budget (the smallest one is reported)."""
+    return miss.needed_bytes / max(miss.budget_bytes, 1)
 
 
 def train_fit(
@@ -110,55 +120,84 @@ def train_fit(
 ) -> tuple[TrainFit | None, list[tuple[Method, Shortfall]]]:
     """The first method (in ``methods`` order) that fits at some layout with micro-batch 1
     (``grow_batch`` then raises the batch); and the shortfall of each method tried before it.
-    Without a GPU the plan is CPU training in system RAM (no QLoRA: bitsandbytes
-    4-bit needs a GPU; no speed figure, so no time per epoch); the strategy decides whether a
-    model is small enough for that."""
-    misses: list[tuple[Method, Shortfall]] = []
+
+    Layouts that keep everything on the GPUs are tried for every method before any layout that
+    offloads to system RAM, so QLoRA on one GPU or FSDP + QLoRA across several (a 70B model on
+    2× 24 GB) wins over LoRA with its states streamed through RAM at a fraction of the speed.
+    Without a GPU the plan is CPU training in system RAM (no QLoRA: bitsandbytes 4-bit needs a
+    GPU; no speed figure, so no time per epoch); the strategy decides whether a model is small
+    enough for that."""
     device = gpu_t if gpu_t is not None and gpu_t.gpu is not None else cpu_t
     if device is None:
         return None, [(m, Shortfall("no GPU and no RAM size known", 0, 0, 0)) for m in methods]
     on_cpu = device.kind == "cpu"
     host_budget = cpu_t.budget_bytes if cpu_t is not None and not on_cpu else 0
-    for method in methods:
-        if on_cpu and method is Method.QLORA:
-            misses.append((method, Shortfall("QLoRA needs a GPU (bitsandbytes)", 0, 0, 0)))
-            continue
-        fields = method_fields(method, lora_rank, device.half)
-        base = weights_bytes(arch, fields["precision"])
-        best: Shortfall | None = None
-        layouts = [("cpu", {"gpus": 1})] if on_cpu else _layouts(method, device.count)
-        for engine, layout in layouts:
-            if layout.get("cpu_offload") and not host_budget:
+    ram = cpu_t.memory_bytes if cpu_t is not None else 0
+    shortfalls: dict[Method, Shortfall] = {}
+    for offload in (False, True):
+        for i, method in enumerate(methods):
+            if on_cpu and method is Method.QLORA:
+                shortfalls[method] = Shortfall("QLoRA needs a GPU (bitsandbytes)", 0, 0, 0)
                 continue
-            gpus = layout["gpus"]
-            shards = (
-                gpus
-                if isinstance(gpus, int) and (layout.get("zero") == 3 or layout.get("fsdp"))
-                else 1
+            every: list[tuple[str, dict[str, object]]] = (
+                [("cpu", {"gpus": 1})] if on_cpu else _layouts(method, device.count)
             )
-            floor = CUDA_CONTEXT_BYTES + (0 if layout.get("cpu_offload") else base // shards)
-            if floor > device.budget_bytes:
-                # The weights alone do not fit: no need to size the rest.
-                if best is None or floor < best.needed_bytes:
-                    what = f"{method.value}, {engine}: weights alone"
-                    best = Shortfall(what, floor, device.budget_bytes, device.memory_bytes)
-                continue
-            for ckpt in (False, True):
-                setup = setup_for(**fields, **layout, seq=seq, batch=1, gradient_checkpointing=ckpt)
-                need, host = training_bytes(arch, setup)
-                if need <= device.budget_bytes and host <= host_budget:
-                    gpu = device.gpu
-                    speed = None if gpu is None else train_tokens_per_s(arch, setup, gpu)
-                    fit = TrainFit(method, setup, device, need, host, engine, speed)
-                    return fit, misses
-                if best is None or need < best.needed_bytes:
-                    where = f"{method.value}, {engine}, batch 1" + (
-                        ", checkpointing" if ckpt else ""
-                    )
-                    best = Shortfall(where, need, device.budget_bytes, device.memory_bytes)
-        if best is not None:
-            misses.append((method, best))
-    return None, misses
+            layouts = [(e, lay) for e, lay in every if bool(lay.get("cpu_offload")) is offload]
+            if offload and not host_budget:
+                layouts = []
+            found = _try(arch, method, layouts, device, host_budget, ram, seq, lora_rank)
+            if isinstance(found, TrainFit):
+                misses = [(m, shortfalls[m]) for m in methods[:i] if m in shortfalls]
+                return found, misses
+            old = shortfalls.get(method)
+            if found is not None and (old is None or _over(found) < _over(old)):
+                shortfalls[method] = found
+    return None, [(m, shortfalls[m]) for m in methods if m in shortfalls]
+
+
+def _try(
+    arch: ModelArch,
+    method: Method,
+    layouts: list[tuple[str, dict[str, object]]],
+    device: Target,
+    host_budget: int,
+    ram: int,
+    seq: int,
+    lora_rank: int,
+) -> TrainFit | Shortfall | None:
+    """The first of ``layouts`` where ``method`` fits at batch 1, else its smallest shortfall
+    (None when there was no layout to try)."""
+    fields = method_fields(method, lora_rank, device.half)
+    base = weights_bytes(arch, fields["precision"])
+    best: Shortfall | None = None
+    for engine, layout in layouts:
+        gpus = layout["gpus"]
+        sharded = layout.get("zero") == 3 or layout.get("fsdp")
+        shards = gpus if isinstance(gpus, int) and sharded else 1
+        floor = CUDA_CONTEXT_BYTES + (0 if layout.get("cpu_offload") else base // shards)
+        if floor > device.budget_bytes:
+            # The weights alone do not fit: no need to size the rest.
+            what = f"{method.value}, {engine}: weights alone"
+            miss = Shortfall(what, floor, device.budget_bytes, device.memory_bytes)
+            if best is None or _over(miss) < _over(best):
+                best = miss
+            continue
+        for ckpt in (False, True):
+            setup = setup_for(**fields, **layout, seq=seq, batch=1, gradient_checkpointing=ckpt)
+            need, host = training_bytes(arch, setup)
+            if need <= device.budget_bytes and host <= host_budget:
+                gpu = device.gpu
+                speed = None if gpu is None else train_tokens_per_s(arch, setup, gpu)
+                return TrainFit(method, setup, device, need, host, engine, speed)
+            where = f"{method.value}, {engine}, batch 1" + (", checkpointing" if ckpt else "")
+            if need <= device.budget_bytes:
+                # The device share fits; the offloaded states do not fit in system RAM.
+                miss = Shortfall(f"{where}: RAM for offload", host, host_budget, ram)
+            else:
+                miss = Shortfall(where, need, device.budget_bytes, device.memory_bytes)
+            if best is None or _over(miss) < _over(best):
+                best = miss
+    return best
 
 
 def grow_batch(arch: ModelArch, fit: TrainFit, host_budget: int, max_batch: int) -> TrainFit:

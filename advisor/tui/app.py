@@ -131,7 +131,8 @@ class AdvisorApp(App[None]):
 
         try:
             catalog = self.catalog or load_catalog()
-            report = recommend(request, hardware, catalog)
+            # The library plans every model that fits; the table shows the first --top.
+            report = recommend(request, hardware, catalog).trimmed(request.top)
         except AdvisorError as exc:
             field = field_of_error(exc, request)
             self.post_message(msg.RecommendFailed(exc.message, exc.hint, field, serial))

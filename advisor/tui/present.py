@@ -70,16 +70,16 @@ def excluded_rows(report: Report) -> list[tuple[str, str]]:
 
 
 def report_summary(report: Report) -> Text:
-    """The line above the table: the strategy and its first reason, counts, warnings."""
+    """The line above the table: the headline strategy and its deciding fact (the same
+    sentence as the CLI and the JSON ``headline.reason``), counts, warnings."""
     strategy = report.strategy
-    ranked, left_out = len(report.recommendations), len(report.excluded)
+    ranked, left_out = max(report.ranked, len(report.recommendations)), len(report.excluded)
     text = Text()
     text.append(f"Strategy: {strategy.approach.value}", style="bold")
     text.append(f" · {ranked} ranked, {left_out} excluded (F5: why)")
     for warning in report.warnings:
         text.append(f"\n⚠ {warning}", style="bold")
-    if strategy.reasons:
-        text.append(f"\n{strategy.reasons[0]}", style="italic")
+    text.append(f"\n{report.headline.reason}", style="italic")
     return text
 
 

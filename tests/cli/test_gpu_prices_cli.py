@@ -62,3 +62,23 @@ def test_recommend_on_an_unpriced_gpu_states_no_price(capsys: pytest.CaptureFixt
     doc = json.loads(capsys.readouterr().out)
     assert not any(a.startswith("cost at ") for a in doc["assumptions"])
     assert any("no known hourly price" in w for w in doc["warnings"])
+
+
+def test_recommend_text_shows_cents_for_an_epoch_under_a_dollar(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 20-minute epoch on a $0.74/h card costs cents: the table says $0.25, not $0."""
+    monkeypatch.setenv("COLUMNS", "300")
+    args = ["recommend", "--task", "chat", "--data", "10000", "--gpu", "RTX 4090", "--ram", "64"]
+    assert main([*args, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    cheap = [
+        r["fine_tuning"]["cost_usd_per_epoch"]
+        for r in doc["recommendations"][:5]
+        if r["fine_tuning"] and r["fine_tuning"]["cost_usd_per_epoch"] is not None
+    ]
+    assert cheap and min(cheap) < 1
+    assert main(args) == 0
+    out = "".join(capsys.readouterr().out.split())
+    assert f"${min(cheap):,.2f}/ep" in out
+    assert "$0/ep" not in out

@@ -59,7 +59,8 @@ def _library_json(args: list[str]) -> str:
         ram_gib=ns.ram,
         cpu_only=ns.cpu_only,
     )
-    report = recommend(build_request(ns), apply_whatif(whatif, HOST))
+    request = build_request(ns)
+    report = recommend(request, apply_whatif(whatif, HOST)).trimmed(request.top)
     return document_json(report) + "\n"
 
 
@@ -102,7 +103,8 @@ def test_console_entry_point_prints_what_the_library_reports(tmp_path: Path) -> 
     from advisor.hardware import detect
 
     host = apply_whatif(WhatIf(cpu_only=True, ram_gib=8), detect(gpus=False))
-    expected = json.loads(document_json(recommend(build_request(ns), host)))
+    request = build_request(ns)
+    expected = json.loads(document_json(recommend(request, host).trimmed(request.top)))
     for run in (first, again):
         assert _without_live_facts(json.loads(run.stdout)) == _without_live_facts(expected)
 

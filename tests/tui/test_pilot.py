@@ -40,7 +40,7 @@ def test_opens_on_the_flags_request_and_ranks_without_input(
     make_app: MakeApp, catalog: Catalog
 ) -> None:
     request = Request(task=Task.TRANSLATION, source_lang="en", target_lang="de")
-    expected = recommend(request, whatif(gpus=["RTX 4090"]), catalog)
+    expected = recommend(request, whatif(gpus=["RTX 4090"]), catalog).trimmed(request.top)
 
     async def scenario() -> None:
         app = make_app(request)
@@ -192,6 +192,24 @@ def test_open_a_model_and_export_its_configs(make_app: MakeApp, tmp_path: Path) 
             note = list(app._notifications)[-1]
             assert str(folder) in note.title
             assert sorted(note.message.splitlines()) == written  # every file, by name
+
+    asyncio.run(scenario())
+
+
+def test_a_model_whose_plan_differs_shows_its_own_strategy(make_app: MakeApp) -> None:
+    async def scenario() -> None:
+        app = make_app(Request(task=Task.CHAT, data=20_000))
+        async with app.run_test(size=(120, 60)) as pilot:
+            await settle(pilot)
+            assert app.report is not None
+            other = next(r for r in app.report.recommendations if not r.same_as_headline)
+            await pilot.press(*["down"] * (other.rank - 1), "enter")
+            await pilot.pause()
+            assert isinstance(app.screen, DetailScreen)
+            text = " ".join(screen_text(app).split())
+            headline = app.report.strategy.approach.value
+            own = other.strategy.approach.value
+            assert f"Strategy: {own} (headline: {headline})" in text
 
     asyncio.run(scenario())
 

@@ -68,10 +68,11 @@ def test_documents_validate_against_their_schema_and_match_pydantics_json() -> N
 def test_schema_version_comes_first_and_layout_follows_indent() -> None:
     report = _reports()[0]
     text = document_json(report)
-    assert text.startswith('{\n  "schema_version": "1",\n  "request": {')
-    assert document_json(report, indent=4).startswith('{\n    "schema_version": "1",')
+    # The recommend document is at version 2: each row carries its own plan (issue 11).
+    assert text.startswith('{\n  "schema_version": "2",\n  "request": {')
+    assert document_json(report, indent=4).startswith('{\n    "schema_version": "2",')
     compact = document_json(report, indent=None)
-    assert "\n" not in compact and compact.startswith('{"schema_version":"1","request":{')
+    assert "\n" not in compact and compact.startswith('{"schema_version":"2","request":{')
     assert json.loads(compact) == json.loads(text)
 
 

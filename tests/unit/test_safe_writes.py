@@ -214,7 +214,9 @@ def test_forced_exports_replace_files_whole_and_keep_other_modes(
     assert main([*EXPORT, "--export", str(folder)]) == 1  # still never overwritten silently
     assert "--force" in capsys.readouterr().err
     assert main([*EXPORT, "--export", str(folder), "--force"]) == 0
-    assert json.loads(report.read_text())["schema_version"] == "1"
+    assert (
+        json.loads(report.read_text())["schema_version"] == "2"
+    )  # recommend schema v2: a whole document, not the torn one
     assert hard.stat().st_mode & 0o777 == 0o600  # the other name kept its file and mode
     assert hard.read_text() == before and not hard.samefile(folder / "serve.sh")
     assert (folder / "serve.sh").stat().st_mode & 0o100

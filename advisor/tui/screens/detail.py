@@ -172,8 +172,11 @@ class DetailScreen(Screen[None]):
                 yield Static(
                     _tuning(tune, settings.epochs if settings else None), id="detail-tuning"
                 )
-            yield Static(f"Strategy: {report.strategy.approach.value}", classes="section")
-            yield Static(_bullets(report.strategy.reasons), id="detail-strategy")
+            # This model's own plan (its settings and fine-tuning above are that plan's).
+            plan = rec.strategy
+            own = "" if rec.same_as_headline else f" (headline: {report.strategy.approach.value})"
+            yield Static(f"Strategy: {plan.approach.value}{own}", classes="section")
+            yield Static(_bullets(plan.reasons), id="detail-strategy")
             if settings is not None:
                 yield Static("Training settings", classes="section")
                 yield Static(_settings_table(settings), id="detail-settings")

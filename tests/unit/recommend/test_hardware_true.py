@@ -264,3 +264,22 @@ def test_t4_exports_train_in_fp16(catalog: Catalog, tmp_path: object) -> None:
     write_exports(plan, out)
     text = "\n".join(p.read_text() for p in out.rglob("*") if p.is_file())
     assert "fp16" in text and "bf16=True" not in text and '"bf16"' not in text
+
+
+def test_serve_commands_load_the_planned_size(reports: dict[tuple[str, Task], Report]) -> None:
+    """A 16-bit or int8 plan is never loaded as fp32 (two to four times the planned memory);
+    an int8 plan says how it gets to 8 bit; no-BF16 GPUs load fp16 (a CPU plan may be bf16)."""
+    int8 = 0
+    for (name, _task), report in reports.items():
+        for rec in report.recommendations:
+            inf = rec.inference
+            if inf is None or "torch_dtype" not in inf.command:
+                continue
+            if inf.precision is not Precision.FP32:
+                assert "torch.float32" not in inf.command, (name, rec.model.id)
+            if inf.precision is Precision.INT8:
+                int8 += 1
+                assert "int8 plan" in inf.command, (name, rec.model.id)
+            if name in NO_BF16 and inf.gpus:
+                assert "bfloat16" not in inf.command, (name, rec.model.id)
+    assert int8  # large diffusion pipelines on 24 GB are int8 plans
