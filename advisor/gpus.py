@@ -135,9 +135,13 @@ class GpuArchitecture(NamedTuple):
     flash_attention: bool | None
     source: str
     notes: str | None = None
+    bnb_4bit: bool | None = None
+    """bitsandbytes runs here (NF4 bases for QLoRA, its 8-bit and paged optimizers)."""
 
 
-_ARCH_FLAGS = ("bf16", "fp8", "fp4", "mxfp4", "int8", "awq", "gptq", "flash_attention")
+_ARCH_FLAGS = (
+    "bf16", "fp8", "fp4", "mxfp4", "int8", "awq", "gptq", "flash_attention", "bnb_4bit"
+)  # fmt: skip
 _ARCH_KEYS = frozenset(
     {"vendor", "name", "gpu_architectures", "compute_capability_min", "compute_capability_max"}
     | set(_ARCH_FLAGS)

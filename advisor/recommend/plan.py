@@ -32,7 +32,7 @@ from advisor.recommend.fit import Shortfall, Target, setup_for, training_bytes
 from advisor.recommend.policy_data import load_policy
 from advisor.recommend.settings import training_settings
 from advisor.recommend.strategy import FALLBACK, plan_strategy
-from advisor.recommend.train_fit import TrainFit, grow_batch, train_fit
+from advisor.recommend.train_fit import TrainFit, grow_batch, no_bitsandbytes, train_fit
 from advisor.recommend.weights import Policy
 
 CHAINS: dict[Approach, tuple[Method, ...]] = {
@@ -67,6 +67,7 @@ def cached_strategy(
     goal: PolicyGoal,
     has_gpu: bool,
     note: str | None,
+    no_qlora: str | None = None,
 ) -> Strategy:
     """``plan_strategy`` memoised (many models share a size class and a fit pattern)."""
     return plan_strategy(
@@ -79,6 +80,7 @@ def cached_strategy(
         goal=goal,
         has_gpu=has_gpu,
         data_note=note,
+        no_qlora=no_qlora,
     )
 
 
@@ -189,7 +191,8 @@ def plan_training(
     task_model = is_task_model(model, request.task)
     args = (request.task, data.examples, model.params, task_model, info.knowledge_heavy)
     goal = POLICY_GOAL[request.goal]
-    wanted = cached_strategy(*args, frozenset(), goal, has_gpu, data.conversion)
+    no_qlora = no_bitsandbytes(gpu_t if gpu_t is not None and gpu_t.gpu is not None else cpu_t)
+    wanted = cached_strategy(*args, frozenset(), goal, has_gpu, data.conversion, no_qlora)
     chain = CHAINS.get(wanted.approach, ())
     fit: TrainFit | None = None
     misses: list[tuple[Method, Shortfall]] = []
@@ -212,7 +215,9 @@ def plan_training(
         fits = {m: False for m, _ in misses}
         if fit is not None:
             fits[fit.method] = True
-        strategy = cached_strategy(*args, frozenset(fits.items()), goal, has_gpu, data.conversion)
+        strategy = cached_strategy(
+            *args, frozenset(fits.items()), goal, has_gpu, data.conversion, no_qlora
+        )
         if fit is not None and strategy.method is not fit.method:
             fit = None  # the strategy blocked it (e.g. CPU training of a large model)
         if fit is not None:

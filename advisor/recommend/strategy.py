@@ -103,8 +103,11 @@ def plan_strategy(
     has_gpu: bool,
     data_note: str | None = None,
     policy: Policy | None = None,
+    no_qlora: str | None = None,
 ) -> Strategy:
-    """The approach for ``task`` with ``data_examples`` training examples, with reasons."""
+    """The approach for ``task`` with ``data_examples`` training examples, with reasons.
+    ``no_qlora`` says why the hardware cannot run QLoRA (no bitsandbytes there): the fallback
+    chain then skips it and the reasons say so."""
     if data_examples < 0:
         raise ValueError("data_examples must not be negative")
     pol = policy or load_policy()
@@ -167,6 +170,8 @@ def plan_strategy(
         reasons.append("goal is fine-tuning, but there is no training data: nothing to train on")
 
     blocked: set[Method] = set()
+    if no_qlora is not None:
+        blocked.add(Method.QLORA)
     if not has_gpu:
         blocked.add(Method.QLORA)
         if model_params is not None and model_params > gen.cpu_train_max_params:
@@ -174,6 +179,9 @@ def plan_strategy(
     if approach.trains:
         chain = FALLBACK[approach]
         chosen = next((a for a in chain if _fits(a.method, fits, blocked)), None)
+        passed = chain if chosen is None else chain[: chain.index(chosen)]
+        if no_qlora is not None and Approach.QLORA in passed:
+            reasons.append(f"QLoRA skipped: {no_qlora}")
         if chosen is None:
             wanted = approach
             approach = non_training(index)

@@ -21,6 +21,7 @@ from advisor.estimate.quant import weights_bytes
 from advisor.estimate.throughput import train_tokens_per_s
 from advisor.models.arch import ModelArch
 from advisor.models.estimate import EstimateSetup, Method, Mode, Optimizer, Precision
+from advisor.models.hardware import Vendor
 from advisor.recommend.fit import Shortfall, Target, setup_for, training_bytes
 
 
@@ -104,6 +105,26 @@ def _layouts(method: Method, count: int) -> list[tuple[str, dict[str, object]]]:
     return out
 
 
+def no_bitsandbytes(device: Target | None) -> str | None:
+    """Why QLoRA (a bitsandbytes NF4 base with its paged optimizer) cannot run on ``device``,
+    or None when it can: gpus.toml ``bnb_4bit`` is true for the device's architecture, or the
+    device is an NVIDIA GPU whose architecture is not in the table (bitsandbytes' CUDA wheels
+    cover compute capability 5.0 and newer). False or unknown blocks it, with the reason."""
+    if device is None or device.kind == "cpu" or device.gpu is None:
+        return "QLoRA needs a GPU: bitsandbytes 4-bit runs on NVIDIA CUDA GPUs"
+    caps = device.caps
+    if caps is None:
+        return None if device.gpu.vendor is Vendor.NVIDIA else (
+            f"bitsandbytes 4-bit support is not established for {device.name}"
+        )  # fmt: skip
+    if caps.bnb_4bit is True:
+        return None
+    if caps.bnb_4bit is False:
+        gpus = "Apple GPUs" if caps.vendor == "apple" else f"{caps.name} GPUs"
+        return f"bitsandbytes 4-bit does not run on {gpus}"
+    return f"bitsandbytes 4-bit support on {caps.name} is only a preview, not relied on"
+
+
 def _over(miss: Shortfall) -> float:
     """How far a shortfall overshoots its budget (the smallest one is reported)."""
     return miss.needed_bytes / max(miss.budget_bytes, 1)
@@ -124,9 +145,9 @@ def train_fit(
     Layouts that keep everything on the GPUs are tried for every method before any layout that
     offloads to system RAM, so QLoRA on one GPU or FSDP + QLoRA across several (a 70B model on
     2× 24 GB) wins over LoRA with its states streamed through RAM at a fraction of the speed.
-    Without a GPU the plan is CPU training in system RAM (no QLoRA: bitsandbytes 4-bit needs a
-    GPU; no speed figure, so no time per epoch); the strategy decides whether a model is small
-    enough for that."""
+    QLoRA is skipped where bitsandbytes does not run (``no_bitsandbytes``: Apple GPUs, the CPU).
+    Without a GPU the plan is CPU training in system RAM (no speed figure, so no time per
+    epoch); the strategy decides whether a model is small enough for that."""
     device = gpu_t if gpu_t is not None and gpu_t.gpu is not None else cpu_t
     if device is None:
         return None, [(m, Shortfall("no GPU and no RAM size known", 0, 0, 0)) for m in methods]
@@ -134,10 +155,11 @@ def train_fit(
     host_budget = cpu_t.budget_bytes if cpu_t is not None and not on_cpu else 0
     ram = cpu_t.memory_bytes if cpu_t is not None else 0
     shortfalls: dict[Method, Shortfall] = {}
+    blocker = no_bitsandbytes(device)
     for offload in (False, True):
         for i, method in enumerate(methods):
-            if on_cpu and method is Method.QLORA:
-                shortfalls[method] = Shortfall("QLoRA needs a GPU (bitsandbytes)", 0, 0, 0)
+            if method is Method.QLORA and blocker is not None:
+                shortfalls[method] = Shortfall(blocker, 0, 0, 0)
                 continue
             every: list[tuple[str, dict[str, object]]] = (
                 [("cpu", {"gpus": 1})] if on_cpu else _layouts(method, device.count)
