@@ -27,7 +27,7 @@ from advisor.models.report import DataSize
 from advisor.models.request import Goal, Request
 from advisor.models.task import Task
 from advisor.recommend import explain
-from advisor.recommend.candidates import is_task_model
+from advisor.recommend.candidates import is_task_model, window
 from advisor.recommend.fit import Shortfall, Target, setup_for, training_bytes
 from advisor.recommend.policy_data import load_policy
 from advisor.recommend.settings import training_settings
@@ -67,6 +67,7 @@ def cached_strategy(
     goal: PolicyGoal,
     has_gpu: bool,
     note: str | None,
+    encoder: bool = False,
 ) -> Strategy:
     """``plan_strategy`` memoised (many models share a size class and a fit pattern)."""
     return plan_strategy(
@@ -79,6 +80,7 @@ def cached_strategy(
         goal=goal,
         has_gpu=has_gpu,
         data_note=note,
+        encoder=encoder,
     )
 
 
@@ -124,9 +126,10 @@ tokens) and neither sets nor caps the training length; ``--context`` does not ei
 def training_seq(model: ModelSpec, seq: int, task: Task) -> int:
     """The training sequence length for ``model``: the request's, within the model's window
     on text tasks."""
-    if task in NON_TEXT_TASKS or not model.context_length:
+    size = window(model)
+    if task in NON_TEXT_TASKS or not size:
         return seq
-    return min(seq, model.context_length)
+    return min(seq, size)
 
 
 _MEMO: dict[tuple[object, ...], object] = {}
@@ -189,7 +192,8 @@ def plan_training(
     task_model = is_task_model(model, request.task)
     args = (request.task, data.examples, model.params, task_model, info.knowledge_heavy)
     goal = POLICY_GOAL[request.goal]
-    wanted = cached_strategy(*args, frozenset(), goal, has_gpu, data.conversion)
+    encoder = model.architecture is ArchType.ENCODER
+    wanted = cached_strategy(*args, frozenset(), goal, has_gpu, data.conversion, encoder)
     chain = CHAINS.get(wanted.approach, ())
     fit: TrainFit | None = None
     misses: list[tuple[Method, Shortfall]] = []
@@ -212,7 +216,9 @@ def plan_training(
         fits = {m: False for m, _ in misses}
         if fit is not None:
             fits[fit.method] = True
-        strategy = cached_strategy(*args, frozenset(fits.items()), goal, has_gpu, data.conversion)
+        strategy = cached_strategy(
+            *args, frozenset(fits.items()), goal, has_gpu, data.conversion, encoder
+        )
         if fit is not None and strategy.method is not fit.method:
             fit = None  # the strategy blocked it (e.g. CPU training of a large model)
         if fit is not None:
