@@ -84,7 +84,8 @@ def validate_request(request: Request, catalog: Catalog) -> None:
                 )
                 raise InvalidValueError(f"unknown licence id {lic!r}", hint)
     if request.context is not None:
-        lengths = [m.context_length for m in catalog.for_task(request.task) if m.context_length]
+        found = (window(m) for m in catalog.for_task(request.task))
+        lengths = [n for n in found if n]
         if lengths and request.context > max(lengths):
             raise InvalidValueError(
                 f"--context {request.context:,} is longer than any {request.task.value} model in"
@@ -223,11 +224,24 @@ def language_coverage(model: ModelSpec, request: Request, catalog: Catalog) -> f
 
 def row_notes(model: ModelSpec, catalog: Catalog, request: Request) -> tuple[str, ...]:
     """Notes every row of this model carries whatever it ranks: the licence's caveat
-    (licenses.toml ``caveat``: copyleft, share-alike, revenue cap)."""
+    (licenses.toml ``caveat``: copyleft, share-alike, revenue cap), and an unstated window
+    when ``--context`` asks for a length."""
+    out: list[str] = []
     lic = catalog.licence(model.license)
-    if lic is None or lic.caveat is None:
-        return ()
-    return (f"licence {model.license}: {lic.caveat}",)
+    if lic is not None and lic.caveat is not None:
+        out.append(f"licence {model.license}: {lic.caveat}")
+    if window_unknown(model, request):
+        out.append(
+            f"window not stated in the catalog: check it reads {request.context:,} tokens"
+            " (--context) before relying on it; ranked below the models known to reach it"
+        )
+    return tuple(out)
+
+
+def window_unknown(model: ModelSpec, request: Request) -> bool:
+    """Whether ``--context`` asks for a length and the catalog does not state this model's
+    window (unknown is not excluded; it ranks below the models known to reach it)."""
+    return request.context is not None and window(model) is None
 
 
 def filter_models(request: Request, catalog: Catalog) -> tuple[list[ModelSpec], list[Drop]]:
@@ -244,21 +258,24 @@ def filter_models(request: Request, catalog: Catalog) -> tuple[list[ModelSpec], 
         if reason is not None:
             drops.append(Drop(model, "language", reason))
             continue
-        if (
-            request.context is not None
-            and model.context_length is not None
-            and model.context_length < request.context
-        ):
+        size = window(model)
+        if request.context is not None and size is not None and size < request.context:
             drops.append(
-                Drop(
-                    model,
-                    "context",
-                    f"handles {model.context_length:,} tokens, {request.context:,} asked",
-                )
+                Drop(model, "context", f"handles {size:,} tokens, {request.context:,} asked")
             )
             continue
         kept.append(model)
     return kept, drops
+
+
+def window(model: ModelSpec) -> int | None:
+    """The model's window in tokens: ``context_length``, else the learned position table of
+    its config (``max_position_embeddings``: BART, BERT-style encoders cannot read past it);
+    None when neither is stated (relative positions, as in T5, have no hard limit)."""
+    if model.context_length:
+        return model.context_length
+    positions = (model.config or {}).get("max_position_embeddings")
+    return positions if isinstance(positions, int) and positions > 0 else None
 
 
 READY_TASKS = frozenset(

@@ -112,15 +112,20 @@ def deciding_fact(c: Candidate, ft: FineTuning | None, task: Task, goal: Goal) -
 
 
 def _first_training(task: Task, c: Candidate) -> int | None:
-    return _first_training_rung(task, _large(c))
+    return _first_training_rung(task, _large(c), c.model.architecture == "encoder")
 
 
 @lru_cache(maxsize=64)
-def _first_training_rung(task: Task, large: bool) -> int | None:
+def _first_training_rung(task: Task, large: bool, encoder: bool = False) -> int | None:
+    """The first rung that trains; an encoder trains from the rung's own approach where the
+    large-model approach would prompt (strategy._pick)."""
     from advisor.recommend.policy_data import load_policy
 
     rungs = load_policy().family(task).rungs
-    return next((r.min_examples for r in rungs if r.pick(large).trains), None)
+    return next(
+        (r.min_examples for r in rungs if r.pick(large).trains or (encoder and r.approach.trains)),
+        None,
+    )
 
 
 def headline(

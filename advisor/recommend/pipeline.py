@@ -31,6 +31,8 @@ from advisor.recommend.candidates import (
     language_fit,
     row_notes,
     validate_request,
+    window,
+    window_unknown,
 )
 from advisor.recommend.fit import (
     Profile,
@@ -125,7 +127,7 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
                 explain.excluded(model.id, "size-unknown", f"cannot size it: {exc.message}")
             )
             continue
-        ctx = serving_prompt(context, model.context_length, generated_tokens(arch, pol))
+        ctx = serving_prompt(context, window(model), generated_tokens(arch, pol))
         profile = serving_profile(model, request.task)
         key = (id(arch), ctx, profile)
         if key not in serve_cache:
@@ -210,7 +212,9 @@ def run(request: Request, hardware: HardwareProfile, catalog: Catalog) -> Report
         )
     # Plans that do what the goal asks rank above those that do not (a model whose planned
     # fine-tuning cannot run never heads a --goal both|fine-tune report); score order within.
-    candidates.sort(key=lambda c: (not c.serves_goal, *_order(c)))
+    # With --context, a model whose window is not stated ranks below every model known to
+    # reach it (--context is a constraint; unknown is not excluded, only trusted less).
+    candidates.sort(key=lambda c: (window_unknown(c.model, request), not c.serves_goal, *_order(c)))
     for c in candidates:
         grow(c, request.task, data.examples, cpu_t)
     # Scans folder names only (no huggingface_hub import): a few ms for a large cache.

@@ -27,7 +27,7 @@ from advisor.models.report import DataSize
 from advisor.models.request import Goal, Request
 from advisor.models.task import Task
 from advisor.recommend import explain
-from advisor.recommend.candidates import is_task_model
+from advisor.recommend.candidates import is_task_model, window
 from advisor.recommend.fit import Shortfall, Target, setup_for, training_bytes
 from advisor.recommend.policy_data import load_policy
 from advisor.recommend.settings import training_settings
@@ -68,6 +68,7 @@ def cached_strategy(
     has_gpu: bool,
     note: str | None,
     no_qlora: str | None = None,
+    encoder: bool = False,
 ) -> Strategy:
     """``plan_strategy`` memoised (many models share a size class and a fit pattern)."""
     return plan_strategy(
@@ -81,6 +82,7 @@ def cached_strategy(
         has_gpu=has_gpu,
         data_note=note,
         no_qlora=no_qlora,
+        encoder=encoder,
     )
 
 
@@ -126,9 +128,10 @@ tokens) and neither sets nor caps the training length; ``--context`` does not ei
 def training_seq(model: ModelSpec, seq: int, task: Task) -> int:
     """The training sequence length for ``model``: the request's, within the model's window
     on text tasks."""
-    if task in NON_TEXT_TASKS or not model.context_length:
+    size = window(model)
+    if task in NON_TEXT_TASKS or not size:
         return seq
-    return min(seq, model.context_length)
+    return min(seq, size)
 
 
 _MEMO: dict[tuple[object, ...], object] = {}
@@ -192,7 +195,8 @@ def plan_training(
     args = (request.task, data.examples, model.params, task_model, info.knowledge_heavy)
     goal = POLICY_GOAL[request.goal]
     no_qlora = no_bitsandbytes(gpu_t if gpu_t is not None and gpu_t.gpu is not None else cpu_t)
-    wanted = cached_strategy(*args, frozenset(), goal, has_gpu, data.conversion, no_qlora)
+    encoder = model.architecture is ArchType.ENCODER
+    wanted = cached_strategy(*args, frozenset(), goal, has_gpu, data.conversion, no_qlora, encoder)
     chain = CHAINS.get(wanted.approach, ())
     fit: TrainFit | None = None
     misses: list[tuple[Method, Shortfall]] = []
@@ -216,7 +220,7 @@ def plan_training(
         if fit is not None:
             fits[fit.method] = True
         strategy = cached_strategy(
-            *args, frozenset(fits.items()), goal, has_gpu, data.conversion, no_qlora
+            *args, frozenset(fits.items()), goal, has_gpu, data.conversion, no_qlora, encoder
         )
         if fit is not None and strategy.method is not fit.method:
             fit = None  # the strategy blocked it (e.g. CPU training of a large model)

@@ -32,7 +32,7 @@ from advisor.models.catalog import TaskInfo
 from advisor.models.estimate import Method
 from advisor.models.policy import Alternative, Approach, Goal, Strategy
 from advisor.models.task import Task
-from advisor.recommend.policy_data import Family, Policy, load_policy
+from advisor.recommend.policy_data import Family, Policy, Rung, load_policy
 
 FALLBACK: dict[Approach, tuple[Approach, ...]] = {
     Approach.FULL: (Approach.FULL, Approach.LORA, Approach.QLORA, Approach.FREEZE),
@@ -70,6 +70,15 @@ def convert_data(
     return examples, f"{amount:,.0f} tokens ÷ {per} tokens per example = {examples:,} ({why})"
 
 
+def _pick(rung: Rung, large: bool, encoder: bool) -> Approach:
+    """The rung's approach for this model: ``approach_large`` from the size line, except that
+    an encoder, which cannot be prompted, keeps the rung's training approach."""
+    picked = rung.pick(large)
+    if encoder and not picked.trains and rung.approach.trains:
+        return rung.approach
+    return picked
+
+
 def _rung_index(family: Family, examples: int) -> int:
     return max(i for i, rung in enumerate(family.rungs) if rung.min_examples <= examples)
 
@@ -104,10 +113,15 @@ def plan_strategy(
     data_note: str | None = None,
     policy: Policy | None = None,
     no_qlora: str | None = None,
+    encoder: bool = False,
 ) -> Strategy:
     """The approach for ``task`` with ``data_examples`` training examples, with reasons.
+
     ``no_qlora`` says why the hardware cannot run QLoRA (no bitsandbytes there): the fallback
-    chain then skips it and the reasons say so."""
+    chain then skips it and the reasons say so. ``encoder``: the model cannot be prompted (an
+    encoder-only model), so a rung whose large-model approach is prompting or few-shot uses its
+    training approach instead.
+    """
     if data_examples < 0:
         raise ValueError("data_examples must not be negative")
     pol = policy or load_policy()
@@ -119,7 +133,7 @@ def plan_strategy(
 
     index = _rung_index(family, data_examples)
     rung = family.rungs[index]
-    approach = rung.pick(large)
+    approach = _pick(rung, large, encoder)
     size = "≥" if large else "<"
     reasons.append(
         f"{data_examples:,} examples, {family.name} ladder (model {size} "
@@ -143,7 +157,8 @@ def plan_strategy(
     def non_training(limit: int) -> Approach:
         """Best approach that does not train among rungs 0..limit."""
         options = [
-            _adjust(r.pick(large), task_model, knowledge_heavy) for r in family.rungs[: limit + 1]
+            _adjust(_pick(r, large, encoder), task_model, knowledge_heavy)
+            for r in family.rungs[: limit + 1]
         ]
         usable = [a for a in options if not a.trains]
         return max(usable, key=lambda a: a.ambition) if usable else Approach.PRETRAINED
@@ -152,7 +167,7 @@ def plan_strategy(
         (
             i
             for i, r in enumerate(family.rungs)
-            if _adjust(r.pick(large), task_model, knowledge_heavy).trains
+            if _adjust(_pick(r, large, encoder), task_model, knowledge_heavy).trains
         ),
         None,
     )
@@ -160,7 +175,9 @@ def plan_strategy(
         approach = non_training(index)
         reasons.append(f"goal is serving only: {approach.value} instead of a training run")
     elif goal == "fine-tune" and not approach.trains and data_examples > 0 and first_training:
-        approach = _adjust(family.rungs[first_training].pick(large), task_model, knowledge_heavy)
+        approach = _adjust(
+            _pick(family.rungs[first_training], large, encoder), task_model, knowledge_heavy
+        )
         reasons.append(
             f"goal is fine-tuning: {approach.value} although the ladder suggests it only from"
             f" {family.rungs[first_training].min_examples:,} examples; expect overfitting and"
@@ -178,11 +195,16 @@ def plan_strategy(
             blocked |= {Method.FULL, Method.LORA, Method.FREEZE}
     if approach.trains:
         chain = FALLBACK[approach]
-        chosen = next((a for a in chain if _fits(a.method, fits, blocked)), None)
+        chosen = next((a for a in chain if _fits(a.method, fits, _blocked(a, blocked))), None)
         passed = chain if chosen is None else chain[: chain.index(chosen)]
         if no_qlora is not None and Approach.QLORA in passed:
             reasons.append(f"QLoRA skipped: {no_qlora}")
-        if chosen is None:
+        probe = _probe_fallback(family, index, approach, knowledge_heavy, fits, has_gpu)
+        if chosen is None and probe is not None:
+            reasons.append(_no_fit_reason(approach, has_gpu, blocked, gen.cpu_train_rationale))
+            reasons.append(_PROBE_REASON)
+            approach = probe
+        elif chosen is None:
             wanted = approach
             approach = non_training(index)
             reasons.append(_no_fit_reason(wanted, has_gpu, blocked, gen.cpu_train_rationale))
@@ -219,6 +241,7 @@ def plan_strategy(
         model_params,
         fits,
         blocked,
+        encoder,
     )
     return Strategy(
         approach=approach,
@@ -230,6 +253,43 @@ def plan_strategy(
         data_examples=data_examples,
         data_note=data_note,
     )
+
+
+_PROBE_REASON = (
+    "linear probe instead: one forward pass per labelled example gives frozen features and a"
+    " small classifier head is trained on them, which costs about as much as serving the model"
+    " (an encoder cannot be prompted, so its labelled data is used this way)"
+)
+
+
+def _probe_fallback(
+    family: Family,
+    index: int,
+    wanted: Approach,
+    knowledge_heavy: bool,
+    fits: Mapping[Method, bool],
+    has_gpu: bool,
+) -> Approach | None:
+    """A linear probe when the wanted training run does not fit, for families whose ladder
+    has a linear-probe rung at or below the data size (encoders and vision backbones).
+
+    The probe runs the model forward only (features once, then a small head), so the CPU
+    limit on training large models does not apply to it; a memory verdict for ``freeze``
+    (how the probe is estimated) still does. The rung condition keeps this monotone: from
+    the probe's rung on, every training approach ends its fallback chain with the probe.
+    """
+    if knowledge_heavy or wanted.ambition <= Approach.LINEAR_PROBE.ambition:
+        return None
+    if not any(r.approach is Approach.LINEAR_PROBE for r in family.rungs[: index + 1]):
+        return None
+    blocked = set() if has_gpu else {Method.QLORA}
+    return Approach.LINEAR_PROBE if _fits(Method.FREEZE, fits, blocked) else None
+
+
+def _blocked(approach: Approach, blocked: set[Method]) -> set[Method]:
+    """The methods ruled out for ``approach``: a linear probe only runs the model forward, so
+    the CPU limit on training large models (which blocks ``freeze``) does not apply to it."""
+    return {Method.QLORA} & blocked if approach is Approach.LINEAR_PROBE else blocked
 
 
 def _no_fit_reason(wanted: Approach, has_gpu: bool, blocked: set[Method], why_cpu: str) -> str:
@@ -263,6 +323,7 @@ def _alternatives(
     model_params: int | None,
     fits: Mapping[Method, bool],
     blocked: set[Method],
+    encoder: bool,
 ) -> list[Alternative]:
     out: list[Alternative] = []
 
@@ -273,12 +334,15 @@ def _alternatives(
     if index + 1 < len(family.rungs):
         nxt = family.rungs[index + 1]
         add(
-            _adjust(nxt.pick(large), task_model, knowledge_heavy),
+            _adjust(_pick(nxt, large, encoder), task_model, knowledge_heavy),
             f"with {nxt.min_examples:,}+ examples: {nxt.rationale}",
         )
     if index > 0:
         prev = family.rungs[index - 1]
-        add(_adjust(prev.pick(large), task_model, knowledge_heavy), "cheaper, needs less data")
+        add(
+            _adjust(_pick(prev, large, encoder), task_model, knowledge_heavy),
+            "cheaper, needs less data",
+        )
     if chosen is Approach.LORA and _fits(Method.QLORA, fits, blocked):
         add(Approach.QLORA, "if memory gets tight: 4-bit base, similar quality (QLoRA)")
     if knowledge_heavy:

@@ -83,7 +83,8 @@ def test_cpu_training_stops_above_half_a_billion_parameters() -> None:
         ).approach  # fmt: skip
 
     assert on_cpu(500_000_000) is A.FULL
-    assert not on_cpu(500_000_001).trains
+    # above the line only the forward-only linear probe is left (no full, LoRA or freeze run)
+    assert on_cpu(500_000_001) is A.LINEAR_PROBE
 
 
 def _lora(n: int, params: int = LARGE, task: Task = Task.CHAT) -> object:
